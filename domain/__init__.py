@@ -1,0 +1,1 @@
+"""The mentoring domain: aggregates, their events, rules and the application service."""

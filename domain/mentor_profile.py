@@ -1,0 +1,248 @@
+"""A mentor's profile in a program: skills, experience, capacity and monthly hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain.base import (
+    MentoringAggregate,
+    MentoringCreated,
+    MentoringEvent,
+    optional_text,
+    require_person,
+    require_range,
+    require_text,
+)
+from domain.errors import InvalidValue, MentorCapacityExceeded, MentorRetired, NothingToChange
+
+
+def mentor_profile_id(program_id: str, person_id: str) -> UUID:
+    """One profile per person per program, so the id follows from both."""
+    return uuid5(NAMESPACE_URL, f"mentoring:mentor:{program_id}:{person_id}")
+
+
+def require_skills(skills: list[str]) -> list[str]:
+    if not isinstance(skills, list) or len(skills) > 100:
+        raise InvalidValue("skills", "must be a list of at most 100 skills")
+    return sorted({require_text("skills", s, max_length=100).lower() for s in skills})
+
+
+class MentorProfile(MentoringAggregate):
+    """Who can mentor, on what, and how much."""
+
+    PERSONAL_STATE: ClassVar[dict[str, str]] = {"bio": "person_id"}
+
+    def __init__(self) -> None:
+        self.program_id: str
+        self.person_id: str
+        self.skills: list[str]
+        self.experience_years: int
+        self.capacity: int
+        self.monthly_minutes: int
+        self.bio: str
+        self.retired: bool
+        self.active_mentees: dict[str, str]
+
+    class Registered(MentoringCreated):
+        program_id: str
+        person_id: str
+        skills: list[str]
+        experience_years: int
+        capacity: int
+        monthly_minutes: int
+        bio: str
+        subject_id: str
+        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("bio",)
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.program_id, mentor.person_id = self.program_id, self.person_id
+            mentor.skills, mentor.experience_years = list(self.skills), self.experience_years
+            mentor.capacity, mentor.monthly_minutes = self.capacity, self.monthly_minutes
+            mentor.bio, mentor.retired, mentor.active_mentees = self.bio, False, {}
+
+        def summary(self) -> str:
+            return (
+                f"Mentor {self.person_id} registered: {', '.join(self.skills) or 'no skills'}, "
+                f"capacity {self.capacity}, {self.monthly_minutes} min/month"
+            )
+
+    class Updated(MentoringEvent):
+        skills: list[str] | None
+        experience_years: int | None
+        monthly_minutes: int | None
+        bio: str | None
+        subject_id: str
+        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("bio",)
+
+        def apply(self, mentor: MentorProfile) -> None:
+            for name in ("skills", "experience_years", "monthly_minutes", "bio"):
+                value = getattr(self, name)
+                if value is not None:
+                    setattr(mentor, name, value)
+
+        def summary(self) -> str:
+            changed = [n for n in ("skills", "experience_years", "monthly_minutes", "bio")
+                       if getattr(self, n) is not None]
+            return f"Mentor profile updated: {', '.join(changed)}"
+
+    class CapacityChanged(MentoringEvent):
+        capacity: int
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.capacity = self.capacity
+
+        def summary(self) -> str:
+            return f"Mentor capacity changed to {self.capacity}"
+
+    class Retired(MentoringEvent):
+        reason: str
+        subject_id: str
+        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.retired = True
+
+        def summary(self) -> str:
+            return "Mentor retired"
+
+    class MenteeAssigned(MentoringEvent):
+        relationship_id: str
+        mentee_id: str
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.active_mentees[self.relationship_id] = self.mentee_id
+
+        def summary(self) -> str:
+            return f"Mentee {self.mentee_id} took a place (relationship {self.relationship_id})"
+
+    class MenteeReleased(MentoringEvent):
+        relationship_id: str
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.active_mentees.pop(self.relationship_id, None)
+
+        def summary(self) -> str:
+            return f"Place freed by relationship {self.relationship_id}"
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        program_id: str,
+        person_id: str,
+        skills: list[str],
+        capacity: int,
+        monthly_minutes: int,
+        experience_years: int = 0,
+        bio: str | None = None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> MentorProfile:
+        """A person offers to mentor in a program."""
+        person_id = require_person("person_id", person_id)
+        return cls._start(
+            cls.Registered,
+            id=mentor_profile_id(program_id, person_id),
+            at=at,
+            actor=actor,
+            program_id=program_id,
+            person_id=person_id,
+            skills=require_skills(skills),
+            experience_years=require_range("experience_years", experience_years, 0, 80),
+            capacity=require_range("capacity", capacity, 0, 100),
+            monthly_minutes=require_range("monthly_minutes", monthly_minutes, 0, 10_000),
+            bio=optional_text("bio", bio),
+            subject_id=person_id,
+        )
+
+    def update(
+        self,
+        *,
+        skills: list[str] | None = None,
+        experience_years: int | None = None,
+        monthly_minutes: int | None = None,
+        bio: str | None = None,
+        actor: str,
+        at: datetime | None = None,
+    ) -> None:
+        """Changes what the mentor offers."""
+        self.check_not_retired()
+        if skills is None and experience_years is None and monthly_minutes is None and bio is None:
+            raise NothingToChange("update", "give at least one field to change")
+        self._trigger(
+            self.Updated,
+            at,
+            actor=actor,
+            skills=None if skills is None else require_skills(skills),
+            experience_years=None
+            if experience_years is None
+            else require_range("experience_years", experience_years, 0, 80),
+            monthly_minutes=None
+            if monthly_minutes is None
+            else require_range("monthly_minutes", monthly_minutes, 0, 10_000),
+            bio=None if bio is None else optional_text("bio", bio),
+            subject_id=self.person_id,
+        )
+
+    def change_capacity(self, *, capacity: int, actor: str, at: datetime | None = None) -> None:
+        """Sets how many active mentees the mentor takes; current ones stay."""
+        self.check_not_retired()
+        self._trigger(
+            self.CapacityChanged, at, actor=actor,
+            capacity=require_range("capacity", capacity, 0, 100),
+        )
+
+    def retire(self, *, reason: str | None, actor: str, at: datetime | None = None) -> None:
+        """The mentor stops taking mentees."""
+        self.check_not_retired()
+        self._trigger(
+            self.Retired, at, actor=actor, reason=optional_text("reason", reason),
+            subject_id=self.person_id,
+        )
+
+    def assign_mentee(
+        self, *, relationship_id: str, mentee_id: str, actor: str, at: datetime | None = None
+    ) -> None:
+        """Takes one place of the mentor's capacity for an accepted relationship."""
+        self.check_not_retired()
+        if len(self.active_mentees) >= self.capacity:
+            raise MentorCapacityExceeded(
+                f"mentor {self.person_id} already has {len(self.active_mentees)} active "
+                f"mentees (capacity {self.capacity})"
+            )
+        self._trigger(
+            self.MenteeAssigned, at, actor=actor,
+            relationship_id=relationship_id, mentee_id=mentee_id,
+        )
+
+    def release_mentee(
+        self, *, relationship_id: str, actor: str, at: datetime | None = None
+    ) -> None:
+        """Frees the place a concluded relationship held."""
+        if relationship_id in self.active_mentees:
+            self._trigger(self.MenteeReleased, at, actor=actor, relationship_id=relationship_id)
+
+    def check_not_retired(self) -> None:
+        if self.retired:
+            raise MentorRetired(f"mentor {self.person_id} is retired")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state as plain data."""
+        return {
+            "id": str(self.id),
+            "program_id": self.program_id,
+            "person_id": self.person_id,
+            "skills": list(self.skills),
+            "experience_years": self.experience_years,
+            "capacity": self.capacity,
+            "monthly_minutes": self.monthly_minutes,
+            "bio": self.bio,
+            "retired": self.retired,
+            "active_mentees": len(self.active_mentees),
+            "capacity_left": max(self.capacity - len(self.active_mentees), 0),
+            "version": self.version,
+            "created_on": self.created_on,
+            "modified_on": self.modified_on,
+        }

@@ -1,0 +1,119 @@
+"""Crypto-shredding: personal fields are sealed with their person's key before storage.
+
+The domain says which fields are personal (``PERSONAL_FIELDS`` on events,
+``PERSONAL_STATE`` on aggregates for snapshots); a vault supplied by the
+composition root seals and opens them. Once a person's key is deleted, their
+fields read as ``ERASED`` everywhere, and every event still decodes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol, Snapshot
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import resolve_topic
+
+from domain.base import ERASED
+
+SEALED_PREFIX = "pd1:"
+PERSON_FIELDS = ("mentor_id", "mentee_id", "person_id", "subject_id")
+
+
+class PersonalDataVault(Protocol):
+    """Seals text with a person's key and opens it while the key exists."""
+
+    def seal(self, person_id: str, aggregate_id: UUID, plaintext: str) -> str:
+        """Ciphertext token (starting with ``pd1:``) for this person's text."""
+        ...
+
+    def open(self, person_id: str, token: str) -> str | None:
+        """The text, or None when the person's key has been erased."""
+        ...
+
+    def index(self, person_id: str, aggregate_id: UUID) -> None:
+        """Remembers that an aggregate holds data about a person."""
+        ...
+
+    def has_key(self, person_id: str) -> bool:
+        """Whether personal data about the person can still be read."""
+        ...
+
+    def aggregates_of(self, person_id: str) -> list[str]:
+        """Ids of the aggregates that name the person or hold data about them."""
+        ...
+
+    def erasures_of(self, person_id: str) -> list[tuple[str, str]]:
+        """(erasure id, erased at) of the person's past erasures."""
+        ...
+
+    def destroy_key(self, person_id: str, erasure_id: str, erased_at: str) -> None:
+        """Deletes the person's key for good."""
+        ...
+
+
+class ShreddingMapper(Mapper[UUID]):
+    """A mapper that seals personal fields on the way in and opens them on the way out."""
+
+    def __init__(self, *args: Any, vault: PersonalDataVault | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.personal_vault = vault
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        if self.personal_vault is not None and not isinstance(domain_event, Snapshot):
+            for name in PERSON_FIELDS:
+                person_id = domain_event.__dict__.get(name)
+                if person_id:
+                    self.personal_vault.index(person_id, domain_event.originator_id)
+        sealed = self._transform(domain_event, self._seal)
+        return super().to_stored_event(sealed)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored_event)
+        return self._transform(event, self._open, in_place=True)
+
+    def _transform(self, event: Any, change: Any, *, in_place: bool = False) -> Any:
+        if self.personal_vault is None:
+            return event
+        if isinstance(event, Snapshot):
+            return self._transform_snapshot(event, change, in_place)
+        fields: tuple[str, ...] = getattr(type(event), "PERSONAL_FIELDS", ())
+        if not fields:
+            return event
+        person_id = event.__dict__["subject_id"]
+        state = event.__dict__ if in_place else dict(event.__dict__)
+        for name in fields:
+            if isinstance(state.get(name), str) and state[name]:
+                state[name] = change(person_id, event.originator_id, state[name])
+        return event if in_place else _copy_with(event, state)
+
+    def _transform_snapshot(self, snapshot: Any, change: Any, in_place: bool) -> Any:
+        personal: dict[str, str] = getattr(resolve_topic(snapshot.topic), "PERSONAL_STATE", {})
+        if not personal:
+            return snapshot
+        state = dict(snapshot.state)
+        for name, person_attribute in personal.items():
+            if isinstance(state.get(name), str) and state[name]:
+                state[name] = change(state[person_attribute], snapshot.originator_id, state[name])
+        if in_place:
+            snapshot.__dict__["state"] = state
+            return snapshot
+        return _copy_with(snapshot, {**snapshot.__dict__, "state": state})
+
+    def _seal(self, person_id: str, aggregate_id: UUID, value: str) -> str:
+        assert self.personal_vault is not None
+        return self.personal_vault.seal(person_id, aggregate_id, value)
+
+    def _open(self, person_id: str, _: UUID, value: str) -> str:
+        assert self.personal_vault is not None
+        if not value.startswith(SEALED_PREFIX):
+            return value  # written before sealing was switched on
+        opened = self.personal_vault.open(person_id, value)
+        return ERASED if opened is None else opened
+
+
+def _copy_with(event: Any, state: dict[str, Any]) -> Any:
+    copy = object.__new__(type(event))
+    object.__setattr__(copy, "__dict__", state)
+    return copy

@@ -1,0 +1,46 @@
+"""Plain-data views of events, shared by history, replay, export and the event feed."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from eventsourcing.domain import DomainEventProtocol
+
+ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+
+
+def aggregate_name(event: object) -> str:
+    """``Relationship`` for ``Relationship.SessionHeld``."""
+    return type(event).__qualname__.split(".")[0]
+
+
+def event_name(event: object) -> str:
+    """The public event name, e.g. ``SessionHeld``."""
+    return type(event).__name__
+
+
+def event_data(event: DomainEventProtocol[Any]) -> dict[str, Any]:
+    """The event's own fields (its payload), without the envelope."""
+    return {
+        f.name: getattr(event, f.name)
+        for f in fields(event)  # type: ignore[arg-type]
+        if f.name not in ENVELOPE_FIELDS and f.name != "actor"
+    }
+
+
+def describe_event(event: Any, position: int | None = None) -> dict[str, Any]:
+    """One event as plain data: envelope, actor, summary and payload."""
+    record: dict[str, Any] = {
+        "aggregate": aggregate_name(event),
+        "aggregate_id": str(event.originator_id),
+        "version": event.originator_version,
+        "type": event_name(event),
+        "occurred_at": event.timestamp,
+        "actor": event.actor,
+        "summary": event.summary(),
+        "data": event_data(event),
+    }
+    if position is not None:
+        record = {"position": position, **record}
+    return record

@@ -1,0 +1,101 @@
+"""Builds the application service from settings: the one place that wires persistence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from domain.application import MentoringService
+from mentoring.personal_data import KeyVault
+from mentoring.settings import Settings
+from projections.storage import SqlStore
+
+
+class ConfigurationError(ValueError):
+    """The settings cannot work (a database URL of an unknown kind, say)."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where events live: the kind and what the ``eventsourcing`` persistence needs."""
+
+    kind: str  # "sqlite" or "postgres"
+    env: dict[str, str]
+    sqlite_path: str | None = None
+    postgres_dsn: str | None = None
+
+
+def parse_database_url(url: str, pool_size: int = 10) -> Database:
+    """Turns ``MENTORING_DATABASE_URL`` into persistence settings."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        raw = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not raw:
+            raise ConfigurationError(f"a SQLite URL looks like sqlite:///path/file.db, got {url!r}")
+        path = raw if raw == ":memory:" else str(Path(raw).expanduser())
+        name = "file::memory:?mode=memory&cache=shared" if raw == ":memory:" else path
+        return Database(
+            "sqlite",
+            {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
+             "SQLITE_LOCK_TIMEOUT": "30"},
+            sqlite_path=path,
+        )
+    if parts.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
+        dbname = parts.path.lstrip("/")
+        if not parts.hostname or not dbname:
+            raise ConfigurationError(
+                f"a PostgreSQL URL looks like postgresql://user:pass@host:port/db, got {url!r}"
+            )
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_POOL_SIZE": str(pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(pool_size),
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+        dsn = f"postgresql://{parts.netloc}/{dbname}"
+        return Database("postgres", env, postgres_dsn=dsn)
+    raise ConfigurationError(
+        f"MENTORING_DATABASE_URL must start with sqlite:/// or postgresql://, got {url!r}"
+    )
+
+
+def build_service(settings: Settings, store: SqlStore | None = None) -> MentoringService:
+    """The application service on the configured event store, sealing personal data."""
+    database = parse_database_url(settings.database_url, settings.database_pool_size)
+    if database.sqlite_path and database.sqlite_path != ":memory:":
+        Path(database.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    vault = KeyVault(store or build_store(settings))
+    return MentoringService(env=database.env, vault=vault)
+
+
+def build_store(settings: Settings) -> SqlStore:
+    """SQL access to the event store's database, for views, API keys and idempotency."""
+    database = parse_database_url(settings.database_url, settings.database_pool_size)
+    return SqlStore(sqlite_path=database.sqlite_path, postgres_dsn=database.postgres_dsn,
+                    pool_size=settings.database_pool_size)
+
+
+@dataclass
+class Container:
+    """Everything a process needs, built once from settings (API, workers and CLI alike)."""
+
+    settings: Settings
+    service: MentoringService
+    store: SqlStore
+
+    def close(self) -> None:
+        self.service.close()
+        self.store.close()
+
+
+def build_container(settings: Settings) -> Container:
+    """Wires the service and SQL store for one process."""
+    store = build_store(settings)
+    return Container(settings=settings, service=build_service(settings, store), store=store)

@@ -1,0 +1,233 @@
+"""A realistic program generated through the application service: a year of mentoring."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from domain.application import MentoringService
+from domain.errors import DomainError, MentorCapacityExceeded, MonthlyTimeCapExceeded
+
+SKILLS = ("python", "leadership", "public speaking", "data analysis", "product management",
+          "negotiation", "career planning", "cloud architecture", "design", "sales")
+AREAS = ("career", "leadership", "technical", "communication", "well-being")
+TOPICS = ("career path", "technical growth", "team dynamics", "visibility", "work-life balance")
+CHANNELS = ("video", "in_person", "phone", "chat")
+MESSAGES = (
+    "I admire how you grew the data team; would you mentor me as I move into leadership?",
+    "Your talk on architecture stayed with me. I would love to learn from your experience.",
+    "I am preparing to lead my first project and would value your guidance.",
+)
+FEEDBACK = ("Your preparation made the session focused.", "Try to delegate the status report.",
+            "Great progress on the presentation.", "Ask for feedback earlier in the project.")
+EXPERIENCES = {"challenge": "A conflict in my team about priorities.",
+               "success": "I presented the roadmap to the directors.",
+               "concern": "I am not sure my manager supports the move."}
+ACTOR = "demo"
+
+
+@dataclass
+class DemoReport:
+    """What the generator wrote."""
+
+    programs: int = 0
+    mentors: int = 0
+    relationships: int = 0
+    goals: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+
+
+class DemoProgram:
+    """Plays out mentors, mentees and their relationships in time order."""
+
+    def __init__(self, service: MentoringService, *, mentors: int, mentees: int, months: int,
+                 seed: int = 7, now: datetime | None = None) -> None:
+        self.service, self.random = service, random.Random(seed)
+        self.mentors, self.mentees, self.months = mentors, mentees, months
+        self.now = now or datetime.now(tz=UTC)
+        self.start = self.now - timedelta(days=30 * months)
+        self.report = DemoReport()
+        self._queue: list[tuple[datetime, int, Iterator[datetime]]] = []
+        self._counter = 0
+
+    def run(self, progress: Callable[[int], None] = lambda _: None) -> DemoReport:
+        """Generates everything; calls ``progress`` with the number of actions done."""
+        self._spawn(self._program(), self.start)
+        while self._queue:
+            at, _, script = heapq.heappop(self._queue)
+            try:
+                next_at = script.send(at)
+            except StopIteration:
+                continue
+            except DomainError as refused:
+                self._refused(refused)
+                continue
+            progress(1)
+            if next_at <= self.now:
+                self._push(next_at, script)
+        return self.report
+
+    def _refused(self, refused: DomainError) -> None:
+        self.report.refused[refused.rule] = self.report.refused.get(refused.rule, 0) + 1
+
+    def _spawn(self, script: Iterator[datetime], at: datetime) -> None:
+        next(script)  # prime the generator up to its first yield
+        self._push(at, script)
+
+    def _push(self, at: datetime, script: Iterator[datetime]) -> None:
+        self._counter += 1
+        heapq.heappush(self._queue, (at, self._counter, script))
+
+    # Each script is a generator: it receives the current time and yields when to wake next.
+
+    def _program(self) -> Iterator[datetime]:
+        at = yield self.start
+        program = self.service.create_program(
+            name="Leadership mentoring", description="Year-long mentoring for new team leads",
+            actor=ACTOR, at=at)
+        self.report.programs += 1
+        mentor_ids = [f"emp-m{i:04d}" for i in range(self.mentors)]
+        for person in mentor_ids:
+            at = yield at + timedelta(minutes=5)
+            self.service.register_mentor(
+                program_id=program.id, person_id=person,
+                skills=self.random.sample(SKILLS, 3), capacity=self.random.randint(2, 4),
+                monthly_minutes=self.random.choice((120, 180, 240)),
+                experience_years=self.random.randint(3, 25), bio="Engineering manager",
+                actor=ACTOR, at=at)
+            self.report.mentors += 1
+        for index in range(self.mentees):
+            mentee = f"emp-e{index:05d}"
+            begins = at + timedelta(days=self.random.uniform(0, 30 * self.months * 0.7))
+            self._spawn(self._relationship(program.id, mentee, mentor_ids), begins)
+        yield at + timedelta(days=1)
+
+    def _relationship(self, program_id: str, mentee: str,
+                      mentor_ids: list[str]) -> Iterator[datetime]:
+        rnd, service = self.random, self.service
+        at = yield self.start
+        goal = service.define_goal(
+            program_id=program_id, mentee_id=mentee, title="Lead a team of five",
+            success_criteria="Runs the team's planning and one-to-ones alone",
+            target_date=(at + timedelta(days=rnd.randint(120, 360))).date(),
+            area=rnd.choice(AREAS), actor=mentee, at=at)
+        self.report.goals += 1
+        at = yield at + timedelta(hours=rnd.randint(1, 48))
+        rel = service.request_relationship(
+            program_id=program_id, mentor_id=rnd.choice(mentor_ids), mentee_id=mentee,
+            message=rnd.choice(MESSAGES), actor=mentee, at=at)
+        self.report.relationships += 1
+        at = yield at + timedelta(days=rnd.uniform(0.5, 4))
+        if rnd.random() < 0.1:
+            service.relationship_command(rel.id, "decline", reason="No time this quarter",
+                                         actor=ACTOR, at=at)
+            return
+        try:
+            service.accept_relationship(rel.id, actor=ACTOR, at=at)
+        except MentorCapacityExceeded as refused:
+            self._refused(refused)
+            service.relationship_command(rel.id, "decline", reason="My mentoring places are full",
+                                         actor=ACTOR, at=at)
+            return
+        service.link_goal(goal.id, relationship_id=rel.id, actor=mentee, at=at)
+        every = rnd.choice((7, 14, 14, 21, 30))
+        minutes = rnd.choice((30, 45, 60))
+        at = yield at + timedelta(days=rnd.choice((1, 3, 7, 20)))
+        service.relationship_command(
+            rel.id, "set_expectations", meeting_every_days=every, session_minutes=minutes,
+            monthly_minutes_cap=minutes * max(2, 31 // every), topics=rnd.sample(TOPICS, 2),
+            channel=rnd.choice(CHANNELS), review_every_days=90, actor=mentee, at=at)
+        engagement = rnd.random()  # some relationships thrive, some fade
+        lasts = timedelta(days=rnd.randint(120, 360))
+        ends, next_review, progress = at + lasts, at + timedelta(days=90), 0
+        while at < ends:
+            at = yield at + timedelta(days=every * rnd.uniform(0.8, 1.2 + (1 - engagement)))
+            at = yield from self._session(rel.id, at, minutes, engagement)
+            at = yield at + timedelta(hours=2)
+            at = yield from self._between_sessions(rel.id, goal.id, mentee, at, engagement)
+            if progress < 100 and rnd.random() < 0.5:
+                progress = min(100, progress + rnd.randint(5, 20))
+                service.goal_command(goal.id, "record_progress", percent=progress,
+                                     note="Ran the planning meeting", actor=mentee, at=at)
+            if at >= next_review:
+                next_review = at + timedelta(days=90)
+                service.relationship_command(
+                    rel.id, "review", mentor_satisfaction=rnd.randint(2, 5),
+                    mentee_satisfaction=max(1, min(5, round(1 + 4 * engagement + rnd.gauss(0, 1)))),
+                    notes="Quarterly review", actor=mentee, at=at)
+            if rnd.random() < 0.03:
+                service.relationship_command(rel.id, "pause", reason="Parental leave",
+                                             actor=mentee, at=at)
+                at = yield at + timedelta(days=rnd.randint(14, 45))
+                service.relationship_command(rel.id, "resume", actor=mentee, at=at)
+            if rnd.random() < 0.05:
+                service.goal_command(goal.id, "revise", reason="The team grew",
+                                     success_criteria="Leads a team of eight",
+                                     actor=mentee, at=at)
+        achieved = progress >= 80
+        service.goal_command(goal.id, "achieve" if achieved else "abandon", actor=mentee, at=at,
+                             **({"note": "Done"} if achieved else {"reason": "Changed role"}))
+        service.conclude_relationship(
+            rel.id, reason="We reached what we set out to do", actor=mentee, at=at,
+            outcome="goals met" if achieved else "ended early")
+
+    def _session(self, rel_id: str, at: datetime, minutes: int,
+                 engagement: float) -> Generator[datetime, datetime, datetime]:
+        rnd, service = self.random, self.service
+        try:
+            booked = service.relationship_command(
+                rel_id, "schedule_session", scheduled_for=at + timedelta(days=3),
+                duration_minutes=minutes, agenda="Progress and next steps", actor=ACTOR, at=at)
+        except MonthlyTimeCapExceeded as refused:
+            self._refused(refused)  # the mentor's limit holds: this month is full
+            return at
+        session_id = (booked.extra or {})["session_id"]
+        at = yield at + timedelta(days=3)
+        roll = rnd.random()
+        if roll < 0.06 + 0.1 * (1 - engagement):
+            service.relationship_command(rel_id, "miss_session", session_id=session_id,
+                                         missed_by=rnd.choice(("mentee", "mentor")),
+                                         actor=ACTOR, at=at)
+        elif roll < 0.15 + 0.1 * (1 - engagement):
+            service.relationship_command(rel_id, "cancel_session", session_id=session_id,
+                                         cancelled_by=rnd.choice(("mentee", "mentor")),
+                                         reason="Travel", actor=ACTOR, at=at)
+        else:
+            service.relationship_command(
+                rel_id, "hold_session", session_id=session_id, held_at=at,
+                duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85,
+                mentee_prepared=rnd.random() < 0.5 + engagement / 2,
+                notes="Discussed delegation", actor=ACTOR, at=at)
+        return at
+
+    def _between_sessions(self, rel_id: str, goal_id: str, mentee: str, at: datetime,
+                          engagement: float) -> Generator[datetime, datetime, datetime]:
+        rnd, service = self.random, self.service
+        if rnd.random() < 0.5:
+            feedback = service.relationship_command(
+                rel_id, "receive_feedback", from_role="mentor",
+                kind=rnd.choice(("constructive", "praise")), text=rnd.choice(FEEDBACK),
+                goal_id=goal_id, actor=ACTOR, at=at)
+            at = yield at + timedelta(hours=rnd.randint(1, 72))
+            if rnd.random() < 0.8:
+                service.relationship_command(
+                    rel_id, "acknowledge_feedback",
+                    feedback_id=(feedback.extra or {})["feedback_id"], actor=mentee, at=at)
+        if rnd.random() < 0.3:
+            kind = rnd.choice(tuple(EXPERIENCES))
+            service.relationship_command(rel_id, "share_experience", kind=kind,
+                                         text=EXPERIENCES[kind], actor=mentee, at=at)
+        if rnd.random() < 0.25 * engagement:
+            service.relationship_command(rel_id, "apply_advice",
+                                         advice="Delegate the weekly report",
+                                         outcome="Saved two hours a week", actor=mentee, at=at)
+        if rnd.random() < 0.2:
+            service.relationship_command(rel_id, "report_progress", goal_id=goal_id,
+                                         note="Led the sprint review", actor=mentee, at=at)
+        if rnd.random() < 0.1:
+            service.relationship_command(rel_id, "express_gratitude",
+                                         message="Thank you for your time", actor=mentee, at=at)
+        return at

@@ -1,0 +1,23 @@
+"""The service's configuration, read once from ``MENTORING_*`` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; nothing else looks at the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MENTORING_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./mentoring.db",
+        description="sqlite:///path/file.db or postgresql://user:pass@host:port/db",
+    )
+    kafka_bootstrap_servers: str | None = Field(None, description="Kafka brokers; unset = no Kafka")
+    kafka_topic: str = Field("mentoring.events", description="topic for integration events")
+    bootstrap_admin_key: str | None = Field(
+        None, description="if set, an admin API key with exactly this secret exists after start-up"
+    )
+    database_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connections kept open")

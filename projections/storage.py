@@ -1,0 +1,114 @@
+"""A small SQL store over SQLite or PostgreSQL for tables beside the event store.
+
+SQL is written once with ``%s`` placeholders; for SQLite they become ``?``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from psycopg_pool import ConnectionPool
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    @property
+    def rowcount(self) -> int: ...
+
+
+class SqlStore:
+    """Transactions on the same database as the events (``kind`` is sqlite or postgres)."""
+
+    def __init__(self, *, sqlite_path: str | None = None, postgres_dsn: str | None = None,
+                 pool_size: int = 5) -> None:
+        if (sqlite_path is None) == (postgres_dsn is None):
+            raise ValueError("give exactly one of sqlite_path and postgres_dsn")
+        self.kind = "sqlite" if sqlite_path else "postgres"
+        self._sqlite_path = sqlite_path
+        self._local = threading.local()
+        self._pool: ConnectionPool | None = None
+        if postgres_dsn:
+            self._pool = ConnectionPool(postgres_dsn, min_size=1, max_size=pool_size,
+                                        open=True, kwargs={"autocommit": False})
+
+    def sql(self, statement: str) -> str:
+        """The statement in this database's placeholder style."""
+        return statement.replace("%s", "?") if self.kind == "sqlite" else statement
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[TranslatingCursor]:
+        """One transaction: committed when the block ends, rolled back on error."""
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.cursor() as cursor:
+                yield TranslatingCursor(cursor, self)
+            return
+        conn = self._sqlite()
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield TranslatingCursor(conn.cursor(), self)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            assert self._sqlite_path is not None
+            conn = sqlite3.connect(self._sqlite_path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA secure_delete=ON")  # erased keys leave no bytes behind
+            self._local.conn = conn
+        return conn
+
+    def ping(self) -> None:
+        """Raises if the database cannot be reached."""
+        with self.transaction(write=False) as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+
+    def checkpoint(self) -> None:
+        """SQLite: moves the write-ahead log into the database file and empties it."""
+        if self.kind == "sqlite":
+            self._sqlite().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class TranslatingCursor:
+    """A DB-API cursor that accepts ``%s`` placeholders on both databases."""
+
+    def __init__(self, cursor: Any, store: SqlStore) -> None:
+        self._cursor, self._store = cursor, store
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> TranslatingCursor:
+        self._cursor.execute(self._store.sql(statement), params)
+        return self
+
+    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
+        self._cursor.executemany(self._store.sql(statement), params)
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
