@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from copy import deepcopy
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 from eventsourcing.utils import Environment, EnvType
 
@@ -16,6 +20,7 @@ from domain.base import MentoringAggregate, now
 from domain.erasure import Erasure
 from domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, VersionMismatch
 from domain.goal import Goal
+from domain.group_commit import GroupCommit
 from domain.mentor_profile import MentorProfile, mentor_profile_id
 from domain.personal_data import PERSON_FIELDS, PersonalDataVault, ShreddingMapper
 from domain.program import Program
@@ -23,7 +28,17 @@ from domain.records import describe_event
 from domain.relationship import Relationship
 
 A = TypeVar("A", bound=MentoringAggregate)
+P = ParamSpec("P")
+R = TypeVar("R")
 SNAPSHOT_EVERY = 100
+COMMAND_CACHE_SIZE = 10_000
+
+
+def mutate_all(aggregate: Any, events: Any) -> Any:
+    """Applies events in order (the library's version asserts a slow runtime protocol)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 class DateAsISO(Transcoding):
@@ -37,6 +52,28 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class StaleRead(Exception):
+    """A command ran on a cached aggregate that another writer had moved on."""
+
+
+def command(method: Callable[P, R]) -> Callable[P, R]:
+    """Runs a command on cached aggregates; if the cache was stale, once more on fresh ones."""
+
+    @wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        service: MentoringService = args[0]  # type: ignore[assignment]
+        try:
+            return method(*args, **kwargs)
+        except StaleRead:
+            service._local.fresh = True
+            try:
+                return method(*args, **kwargs)
+            finally:
+                service._local.fresh = False
+
+    return run
 
 
 @dataclass(frozen=True)
@@ -59,11 +96,17 @@ class MentoringService(Application[UUID]):
         MentorProfile: SNAPSHOT_EVERY,
         Program: SNAPSHOT_EVERY,
     }
+    snapshotting_projectors = dict.fromkeys(snapshotting_intervals, mutate_all)
 
     def __init__(self, env: EnvType | None = None,
                  vault: PersonalDataVault | None = None) -> None:
         self.vault = vault
+        self._local = threading.local()
         super().__init__(env)
+        self._group = GroupCommit(self._save_now, IntegrityError)
+        # Queries read through an uncached repository: a cached aggregate keeps decrypted
+        # text in memory, which must never be served after its person was erased.
+        self.reader: Repository[UUID] = Repository(self.events, snapshot_store=self.snapshots)
 
     def construct_mapper(self) -> Mapper[UUID]:
         # Personal fields are sealed per person, so erasing a person is deleting a key.
@@ -73,6 +116,8 @@ class MentoringService(Application[UUID]):
         # Configuration comes only from the composition root, never from os.environ.
         settings = dict(type(self).env)
         settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        # Commands load from an LRU cache, fast-forwarded from the store on every load.
+        settings["AGGREGATE_CACHE_MAXSIZE"] = str(COMMAND_CACHE_SIZE)
         settings.update(env or {})
         return Environment(name, settings)
 
@@ -87,12 +132,14 @@ class MentoringService(Application[UUID]):
         program = Program.create(name=name, description=description, actor=actor, at=at)
         return self._commit(program)
 
+    @command
     def update_program(self, program_id: str, *, actor: str, expected_version: int | None = None,
                        **changes: Any) -> Outcome:
         program = self._load(Program, program_id, expected_version)
         program.update(actor=actor, **changes)
         return self._commit(program)
 
+    @command
     def close_program(self, program_id: str, *, reason: str | None, actor: str,
                       expected_version: int | None = None, at: datetime | None = None) -> Outcome:
         program = self._load(Program, program_id, expected_version)
@@ -111,6 +158,7 @@ class MentoringService(Application[UUID]):
         )
         return self._commit(mentor)
 
+    @command
     def mentor_command(self, program_id: str, person_id: str, command: str, *,
                        expected_version: int | None = None, **kwargs: Any) -> Outcome:
         """Runs ``update``, ``change_capacity`` or ``retire`` on a mentor profile."""
@@ -127,10 +175,11 @@ class MentoringService(Application[UUID]):
         relationship = Relationship.request(program_id=program_id, mentor_id=mentor_id,
                                             mentee_id=mentee_id, message=message,
                                             actor=actor, at=at)
-        mentor = self._mentor_of(relationship)
+        mentor = self._mentor_of(relationship, write=False)
         mentor.check_not_retired()
         return self._commit(relationship)
 
+    @command
     def accept_relationship(self, relationship_id: str, *, actor: str,
                             expected_version: int | None = None,
                             at: datetime | None = None) -> Outcome:
@@ -142,6 +191,7 @@ class MentoringService(Application[UUID]):
         # One transaction: the place is taken if and only if the connection is made.
         return self._commit(relationship, mentor)
 
+    @command
     def conclude_relationship(self, relationship_id: str, *, reason: str, outcome: str,
                               actor: str, expected_version: int | None = None,
                               at: datetime | None = None) -> Outcome:
@@ -151,6 +201,7 @@ class MentoringService(Application[UUID]):
         mentor.release_mentee(relationship_id=str(relationship.id), actor=actor, at=at)
         return self._commit(relationship, mentor)
 
+    @command
     def relationship_command(self, relationship_id: str, command: str, *,
                              expected_version: int | None = None, **kwargs: Any) -> Outcome:
         """Runs one of the relationship's own commands (those that touch nothing else)."""
@@ -173,6 +224,7 @@ class MentoringService(Application[UUID]):
                               relationship_id=relationship_id, **goal)
         return self._commit(created)
 
+    @command
     def link_goal(self, goal_id: str, *, relationship_id: str, actor: str,
                   expected_version: int | None = None, at: datetime | None = None) -> Outcome:
         goal = self._load(Goal, goal_id, expected_version)
@@ -180,6 +232,7 @@ class MentoringService(Application[UUID]):
         goal.link_to(relationship_id=relationship_id, actor=actor, at=at)
         return self._commit(goal)
 
+    @command
     def goal_command(self, goal_id: str, command: str, *, expected_version: int | None = None,
                      **kwargs: Any) -> Outcome:
         """Runs ``revise``, ``record_progress``, ``achieve`` or ``abandon`` on a goal."""
@@ -206,8 +259,8 @@ class MentoringService(Application[UUID]):
         self._commit(erasure)
         erased_at = erasure.created_on.isoformat()
         vault.destroy_key(person_id, str(erasure.id), erased_at)
-        if self.repository.cache is not None:
-            self.repository.cache.clear()  # type: ignore[attr-defined]
+        for aggregate_id in vault.aggregates_of(person_id):
+            self._forget(parse_id(aggregate_id))  # no decrypted copy left in memory
         return {"person_id": person_id, "erasure_id": str(erasure.id),
                 "erased_at": erased_at, "already_erased": False}
 
@@ -292,6 +345,10 @@ class MentoringService(Application[UUID]):
             describe_event(self.mapper.to_domain_event(n), position=n.id) for n in notifications
         ]
 
+    def close(self) -> None:
+        self._group.close()
+        super().close()
+
     def last_position(self) -> int:
         """The position of the newest stored event (0 when there is none)."""
         return self.recorder.max_notification_id() or 0
@@ -300,24 +357,57 @@ class MentoringService(Application[UUID]):
 
     def _commit(self, *aggregates: MentoringAggregate,
                 extra: dict[str, Any] | None = None) -> Outcome:
+        trusted = getattr(self._local, "trusted", False)
+        self._local.trusted = False
         try:
-            self.save(*aggregates)
+            self._group.save(*aggregates)
         except IntegrityError as error:
+            for aggregate in aggregates:
+                self._forget(aggregate.id)
+            if trusted and not getattr(self._local, "fresh", False):
+                raise StaleRead from error
             raise ConcurrentUpdate(
                 "another writer changed this first; reload and try again"
             ) from error
         main = aggregates[0]
         return Outcome(str(main.id), main.version, getattr(main, "status", None), extra)
 
+    def _save_now(self, *aggregates: MentoringAggregate) -> None:
+        """Saves in the committer thread, then keeps the new versions for the next command."""
+        self.save(*aggregates)
+        if self.repository.cache is not None:
+            for aggregate in aggregates:
+                self.repository.cache.put(aggregate.id, aggregate)
+
+    def _forget(self, aggregate_id: UUID) -> None:
+        if self.repository.cache is not None:
+            with suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
+
     def _load(self, kind: type[A], aggregate_id: str | UUID,
-              expected_version: int | None = None) -> A:
-        try:
-            aggregate = self.repository.get(parse_id(aggregate_id))
-        except AggregateNotFoundError:
-            raise NotFound(f"no {kind.__name__} {aggregate_id}") from None
+              expected_version: int | None = None, *, write: bool = True) -> A:
+        """An aggregate to change (cached) or, with ``write=False``, to check (fresh)."""
+        uuid = parse_id(aggregate_id)
+        aggregate: Any = None
+        if write and self.repository.cache is not None and not getattr(self._local, "fresh", False):
+            try:
+                cached = self.repository.cache.get(uuid)
+            except KeyError:
+                cached = None
+            if cached is not None:
+                # Trusted without a read: a stale copy fails on save and the command reruns.
+                aggregate, self._local.trusted = deepcopy(cached), True
+        if aggregate is None:
+            repository = self.repository if write else self.reader
+            try:
+                aggregate = repository.get(uuid, projector_func=mutate_all)
+            except AggregateNotFoundError:
+                raise NotFound(f"no {kind.__name__} {aggregate_id}") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"no {kind.__name__} {aggregate_id}")
         if expected_version is not None and aggregate.version != expected_version:
+            if getattr(self._local, "trusted", False) and not getattr(self._local, "fresh", False):
+                raise StaleRead  # the cache may be behind: check against the store
             raise VersionMismatch(expected_version, aggregate.version)
         return aggregate
 
@@ -325,21 +415,21 @@ class MentoringService(Application[UUID]):
         return bool(self._events(aggregate_id, lte=1))
 
     def _open_program(self, program_id: str) -> Program:
-        program = self._load(Program, program_id)
+        program = self._load(Program, program_id, write=False)
         program.check_open()
         return program
 
-    def _mentor_of(self, relationship: Relationship) -> MentorProfile:
+    def _mentor_of(self, relationship: Relationship, *, write: bool = True) -> MentorProfile:
         mentor_id = mentor_profile_id(relationship.program_id, relationship.mentor_id)
         try:
-            return self._load(MentorProfile, mentor_id)
+            return self._load(MentorProfile, mentor_id, write=write)
         except NotFound:
             raise NotFound(
                 f"{relationship.mentor_id} is not a mentor in program {relationship.program_id}"
             ) from None
 
     def _check_goal_fits(self, relationship_id: str, program_id: str, mentee_id: str) -> None:
-        relationship = self._load(Relationship, relationship_id)
+        relationship = self._load(Relationship, relationship_id, write=False)
         if relationship.program_id != program_id or relationship.mentee_id != mentee_id:
             raise NotFound(f"no relationship {relationship_id} of mentee {mentee_id}")
 
@@ -353,12 +443,13 @@ class MentoringService(Application[UUID]):
         if as_of is not None:
             version = self._version_at(parse_id(aggregate_id), as_of, version)
         try:
-            aggregate = self.repository.get(parse_id(aggregate_id), version=version)
+            aggregate = self.reader.get(parse_id(aggregate_id), version=version,
+                                        projector_func=mutate_all)
         except AggregateNotFoundError:
             raise NotFound(f"no {kind.__name__} {aggregate_id} at that version") from None
         if not isinstance(aggregate, kind) or (version and aggregate.version != version):
             raise NotFound(f"no {kind.__name__} {aggregate_id} at version {version}")
-        return aggregate.to_dict()  # type: ignore[no-any-return]
+        return aggregate.to_dict()
 
     def _version_at(self, aggregate_id: UUID, as_of: datetime, ceiling: int | None) -> int:
         """The last version recorded at or before ``as_of`` (binary search on timestamps)."""

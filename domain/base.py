@@ -48,13 +48,17 @@ class MentoringAggregate(Aggregate):
         cls,
         event_class: type[MentoringCreated],
         *,
-        id: UUID | None = None,  # noqa: A002
+        id: UUID | None = None,
         at: datetime | None = None,
         **fields: Any,
     ) -> Self:
-        return cls._create(  # type: ignore[no-any-return]
+        return cls._create(
             event_class, id=id or uuid4(), timestamp=at or now(), **fields
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The state as plain data."""
+        raise NotImplementedError
 
     def _trigger(
         self, event_class: type[MentoringEvent], at: datetime | None, **fields: Any

@@ -178,7 +178,9 @@ class Goal(MentoringAggregate):
         """Changes the goal as the mentee's needs evolve, saying why."""
         self.check_open()
         if title is None and success_criteria is None and target_date is None:
-            raise NothingToChange("revision", "give at least one of title, success_criteria, target_date")
+            raise NothingToChange(
+                "revision", "give at least one of title, success_criteria, target_date"
+            )
         self._trigger(
             self.Revised,
             at,

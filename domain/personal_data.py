@@ -61,7 +61,7 @@ class ShreddingMapper(Mapper[UUID]):
         self.personal_vault = vault
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
-        if self.personal_vault is not None and not isinstance(domain_event, Snapshot):
+        if self.personal_vault is not None and not is_snapshot(type(domain_event)):
             for name in PERSON_FIELDS:
                 person_id = domain_event.__dict__.get(name)
                 if person_id:
@@ -71,12 +71,13 @@ class ShreddingMapper(Mapper[UUID]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
-        return self._transform(event, self._open, in_place=True)
+        opened: DomainEventProtocol[UUID] = self._transform(event, self._open, in_place=True)
+        return opened
 
     def _transform(self, event: Any, change: Any, *, in_place: bool = False) -> Any:
         if self.personal_vault is None:
             return event
-        if isinstance(event, Snapshot):
+        if is_snapshot(type(event)):
             return self._transform_snapshot(event, change, in_place)
         fields: tuple[str, ...] = getattr(type(event), "PERSONAL_FIELDS", ())
         if not fields:
@@ -111,6 +112,17 @@ class ShreddingMapper(Mapper[UUID]):
             return value  # written before sealing was switched on
         opened = self.personal_vault.open(person_id, value)
         return ERASED if opened is None else opened
+
+
+_SNAPSHOT_CLASSES: dict[type[Any], bool] = {}
+
+
+def is_snapshot(event_class: type[Any]) -> bool:
+    """Whether events of this class are snapshots (checked once per class: it is slow)."""
+    known = _SNAPSHOT_CLASSES.get(event_class)
+    if known is None:
+        known = _SNAPSHOT_CLASSES[event_class] = issubclass(event_class, Snapshot)
+    return known
 
 
 def _copy_with(event: Any, state: dict[str, Any]) -> Any:

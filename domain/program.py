@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent, optional_text, require_text
+from domain.base import (
+    MentoringAggregate,
+    MentoringCreated,
+    MentoringEvent,
+    optional_text,
+    require_text,
+)
 from domain.errors import NothingToChange, ProgramClosed
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 
-ENVELOPE_FIELDS = frozenset({"originator_id", "originator_version", "timestamp", "originator_topic"})
+ENVELOPE_FIELDS = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic"}
+)
 
 
 def aggregate_name(event: object) -> str:

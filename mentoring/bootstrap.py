@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from domain.application import MentoringService
 from mentoring.personal_data import KeyVault
 from mentoring.settings import Settings
+from projections.queries import ReadModels
 from projections.storage import SqlStore
 
 
@@ -91,8 +94,35 @@ class Container:
     store: SqlStore
 
     def close(self) -> None:
+        self.stop_embedded_projections()
         self.service.close()
         self.store.close()
+
+    @cached_property
+    def read_models(self) -> ReadModels:
+        """Queries over the projections' view tables (never a replay of events)."""
+        from projections.catalog import READ_MODELS
+        from projections.runner import ProjectionRunner
+
+        runner = ProjectionRunner(self.service, self.store, READ_MODELS)
+        return ReadModels(self.store, setup=runner.setup)
+
+    def start_embedded_projections(self, poll_interval: float = 0.2) -> Any:
+        """Runs every projection in a background thread of this process (embedded mode)."""
+        from projections.catalog import READ_MODELS
+        from workers.projection_worker import ProjectionWorker
+
+        if self.__dict__.get("_projections") is None:
+            worker = ProjectionWorker(self, READ_MODELS, poll_interval=poll_interval,
+                                      listen=False)
+            self.__dict__["_projections"] = worker.start_thread()
+        return self.__dict__["_projections"]
+
+    def stop_embedded_projections(self) -> None:
+        """Stops the background projections after their current batch (if they run)."""
+        worker = self.__dict__.pop("_projections", None)
+        if worker is not None:
+            worker.stop()
 
 
 def build_container(settings: Settings) -> Container:

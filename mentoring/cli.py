@@ -26,6 +26,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
+PersonArgument = Annotated[
+    str, typer.Argument(metavar="PERSON_ID", help="The HR system's person id.")
+]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -61,7 +64,9 @@ def service() -> Iterator[MentoringService]:
 @app.command()
 def demo(
     mentors: Annotated[int, typer.Option(min=1, max=10_000, help="Mentors to register.")] = 20,
-    mentees: Annotated[int, typer.Option(min=1, max=1_000_000, help="Mentees, one relationship each.")] = 60,
+    mentees: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Mentees, one relationship each.")
+    ] = 60,
     months: Annotated[int, typer.Option(min=1, max=120, help="Months of history.")] = 12,
     seed: Annotated[int, typer.Option(help="Random seed, for repeatable data.")] = 7,
 ) -> None:
@@ -99,7 +104,9 @@ def replay(
 
 @app.command()
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
+    ] = None,
     after: Annotated[int, typer.Option(min=0, help="Start after this global position.")] = 0,
     fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
 ) -> None:
@@ -118,7 +125,7 @@ def export(
 
 @app.command()
 def erase(
-    person_id: Annotated[str, typer.Argument(metavar="PERSON_ID", help="The HR system's person id.")],
+    person_id: PersonArgument,
     reason: Annotated[str, typer.Option(help="Why (e.g. the request's reference).")] = "",
     actor: Annotated[str, typer.Option(help="Who asks for the erasure.")] = "cli",
 ) -> None:
@@ -130,7 +137,7 @@ def erase(
 
 @app.command("subject-access")
 def subject_access(
-    person_id: Annotated[str, typer.Argument(metavar="PERSON_ID", help="The HR system's person id.")],
+    person_id: PersonArgument,
 ) -> None:
     """Prints everything held about a person, as JSON."""
     with service() as mentoring:

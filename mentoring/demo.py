@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +27,8 @@ EXPERIENCES = {"challenge": "A conflict in my team about priorities.",
                "success": "I presented the roadmap to the directors.",
                "concern": "I am not sure my manager supports the move."}
 ACTOR = "demo"
+# A script yields when it wants to act next and is sent the time it wakes at.
+Script = Generator[datetime, datetime, None]
 
 
 @dataclass
@@ -50,7 +52,7 @@ class DemoProgram:
         self.now = now or datetime.now(tz=UTC)
         self.start = self.now - timedelta(days=30 * months)
         self.report = DemoReport()
-        self._queue: list[tuple[datetime, int, Iterator[datetime]]] = []
+        self._queue: list[tuple[datetime, int, Script]] = []
         self._counter = 0
 
     def run(self, progress: Callable[[int], None] = lambda _: None) -> DemoReport:
@@ -73,17 +75,17 @@ class DemoProgram:
     def _refused(self, refused: DomainError) -> None:
         self.report.refused[refused.rule] = self.report.refused.get(refused.rule, 0) + 1
 
-    def _spawn(self, script: Iterator[datetime], at: datetime) -> None:
+    def _spawn(self, script: Script, at: datetime) -> None:
         next(script)  # prime the generator up to its first yield
         self._push(at, script)
 
-    def _push(self, at: datetime, script: Iterator[datetime]) -> None:
+    def _push(self, at: datetime, script: Script) -> None:
         self._counter += 1
         heapq.heappush(self._queue, (at, self._counter, script))
 
     # Each script is a generator: it receives the current time and yields when to wake next.
 
-    def _program(self) -> Iterator[datetime]:
+    def _program(self) -> Script:
         at = yield self.start
         program = self.service.create_program(
             name="Leadership mentoring", description="Year-long mentoring for new team leads",
@@ -106,7 +108,7 @@ class DemoProgram:
         yield at + timedelta(days=1)
 
     def _relationship(self, program_id: str, mentee: str,
-                      mentor_ids: list[str]) -> Iterator[datetime]:
+                      mentor_ids: list[str]) -> Script:
         rnd, service = self.random, self.service
         at = yield self.start
         goal = service.define_goal(
@@ -168,8 +170,10 @@ class DemoProgram:
                                      success_criteria="Leads a team of eight",
                                      actor=mentee, at=at)
         achieved = progress >= 80
-        service.goal_command(goal.id, "achieve" if achieved else "abandon", actor=mentee, at=at,
-                             **({"note": "Done"} if achieved else {"reason": "Changed role"}))
+        if achieved:
+            service.goal_command(goal.id, "achieve", note="Done", actor=mentee, at=at)
+        else:
+            service.goal_command(goal.id, "abandon", reason="Changed role", actor=mentee, at=at)
         service.conclude_relationship(
             rel.id, reason="We reached what we set out to do", actor=mentee, at=at,
             outcome="goals met" if achieved else "ended early")

@@ -60,7 +60,7 @@ class KeyVault:
         with store.transaction() as cursor:
             for statement in (CREATE_KEYS.format(blob=blob), CREATE_INDEX, CREATE_ERASURES):
                 cursor.execute(statement)
-        self._keys: dict[str, tuple[float, bytes | None]] = {}
+        self._keys: dict[str, tuple[float, AESGCM | None]] = {}
         self._indexed: set[tuple[str, UUID]] = set()
         self._lock = threading.Lock()
 
@@ -70,7 +70,7 @@ class KeyVault:
         assert key is not None
         self.index(person_id, aggregate_id)
         nonce = os.urandom(12)
-        sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), person_id.encode())
+        sealed = key.encrypt(nonce, plaintext.encode(), person_id.encode())
         return SEALED_PREFIX + base64.b64encode(nonce + sealed).decode()
 
     def open(self, person_id: str, token: str) -> str | None:
@@ -80,7 +80,7 @@ class KeyVault:
             return None
         raw = base64.b64decode(token[len(SEALED_PREFIX):])
         try:
-            return AESGCM(key).decrypt(raw[:12], raw[12:], person_id.encode()).decode()
+            return key.decrypt(raw[:12], raw[12:], person_id.encode()).decode()
         except InvalidTag:
             return None  # sealed under an earlier key that was erased since
 
@@ -105,7 +105,7 @@ class KeyVault:
             self._keys[person_id] = (time.monotonic(), None)
         self.store.checkpoint()  # SQLite: no copy of the key left in the write-ahead log
 
-    def _key(self, person_id: str, *, create: bool, cached: bool = True) -> bytes | None:
+    def _key(self, person_id: str, *, create: bool, cached: bool = True) -> AESGCM | None:
         now = time.monotonic()
         with self._lock:
             hit = self._keys.get(person_id)
@@ -118,7 +118,7 @@ class KeyVault:
                 cursor.execute(INSERT_KEY, (person_id, AESGCM.generate_key(bit_length=256),
                                             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
                 row = cursor.execute(SELECT_KEY, (person_id,)).fetchone()
-        key = bytes(row[0]) if row else None
+        key = AESGCM(bytes(row[0])) if row else None
         with self._lock:
             self._keys[person_id] = (now, key)
         return key

@@ -15,9 +15,13 @@ class Settings(BaseSettings):
         "sqlite:///./mentoring.db",
         description="sqlite:///path/file.db or postgresql://user:pass@host:port/db",
     )
-    kafka_bootstrap_servers: str | None = Field(None, description="Kafka brokers; unset = no Kafka")
+    kafka_bootstrap_servers: str | None = Field(
+        None, description="Kafka brokers; unset = no Kafka"
+    )
     kafka_topic: str = Field("mentoring.events", description="topic for integration events")
     bootstrap_admin_key: str | None = Field(
         None, description="if set, an admin API key with exactly this secret exists after start-up"
     )
-    database_pool_size: int = Field(10, ge=1, le=200, description="PostgreSQL connections kept open")
+    database_pool_size: int = Field(
+        10, ge=1, le=200, description="PostgreSQL connections kept open"
+    )

@@ -49,14 +49,14 @@ class SqlStore:
             with self._pool.connection() as conn, conn.cursor() as cursor:
                 yield TranslatingCursor(cursor, self)
             return
-        conn = self._sqlite()
-        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        lite = self._sqlite()
+        lite.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            yield TranslatingCursor(conn.cursor(), self)
+            yield TranslatingCursor(lite.cursor(), self)
         except BaseException:
-            conn.execute("ROLLBACK")
+            lite.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
+        lite.execute("COMMIT")
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

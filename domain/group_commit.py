@@ -1,0 +1,95 @@
+"""Group commit: concurrent commands share one transaction, so one commit serves many.
+
+The event store serialises writers (a table lock keeps the global order gap-free),
+so the commit is the write path's bottleneck. Request threads hand their
+aggregates to one committer thread, which saves everything queued in one
+transaction; if that fails on a conflict, it saves each command's aggregates on
+their own so that only the conflicting command fails.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BATCH = 200
+
+
+@dataclass
+class _Pending:
+    aggregates: Sequence[Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """Saves aggregates in shared transactions; ``save`` blocks until its own commit."""
+
+    def __init__(self, save: Callable[..., Any], conflict: type[BaseException]) -> None:
+        self._save, self._conflict = save, conflict
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def save(self, *aggregates: Any) -> None:
+        """Commits the aggregates' pending events, together with whatever else is queued."""
+        pending = _Pending(aggregates)
+        self._ensure_running()
+        self._queue.put(pending)
+        pending.done.wait()
+        if pending.error is not None:
+            raise pending.error
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join(timeout=10)
+                self._thread = None
+
+    def _ensure_running(self) -> None:
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="group-commit",
+                                                    daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        try:
+            if len(batch) == 1:
+                self._save(*batch[0].aggregates)
+            else:
+                self._save(*(a for pending in batch for a in pending.aggregates))
+        except self._conflict as error:
+            if len(batch) == 1:
+                batch[0].error = error
+            else:
+                for pending in batch:  # isolate the command that conflicts
+                    self._commit([pending])
+                return
+        except BaseException as error:
+            for pending in batch:
+                pending.error = error
+        for pending in batch:
+            pending.done.set()
