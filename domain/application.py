@@ -18,7 +18,13 @@ from eventsourcing.utils import Environment, EnvType
 
 from domain.base import MentoringAggregate, now
 from domain.erasure import Erasure
-from domain.errors import AlreadyExists, ConcurrentUpdate, NotFound, VersionMismatch
+from domain.errors import (
+    AlreadyExists,
+    ConcurrentUpdate,
+    DomainError,
+    NotFound,
+    VersionMismatch,
+)
 from domain.goal import Goal
 from domain.group_commit import GroupCommit
 from domain.mentor_profile import MentorProfile, mentor_profile_id
@@ -64,9 +70,15 @@ def command(method: Callable[P, R]) -> Callable[P, R]:
     @wraps(method)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         service: MentoringService = args[0]  # type: ignore[assignment]
+        service._local.trusted = False
         try:
             return method(*args, **kwargs)
-        except StaleRead:
+        except (StaleRead, DomainError) as error:
+            # A refusal decided on a cached copy may be wrong: another process may have
+            # moved the aggregate on (paused -> resumed, say). Only the store can tell.
+            if not isinstance(error, StaleRead) and not getattr(service._local, "trusted", False):
+                raise
+            service._local.trusted = False
             service._local.fresh = True
             try:
                 return method(*args, **kwargs)
@@ -84,6 +96,7 @@ class Outcome:
     version: int
     status: str | None = None
     extra: dict[str, Any] | None = None
+    position: int | None = None  # the global position of the command's last event
 
 
 class MentoringService(Application[UUID]):
@@ -102,6 +115,7 @@ class MentoringService(Application[UUID]):
                  vault: PersonalDataVault | None = None) -> None:
         self.vault = vault
         self._local = threading.local()
+        self._programs: dict[UUID, str] = {}
         super().__init__(env)
         self._group = GroupCommit(self._save_now, IntegrityError)
         # Queries read through an uncached repository: a cached aggregate keeps decrypted
@@ -312,6 +326,21 @@ class MentoringService(Application[UUID]):
         return self._state(MentorProfile, str(mentor_profile_id(program_id, person_id)),
                            version, as_of)
 
+    def program_of(self, aggregate_id: str) -> str:
+        """The program an aggregate belongs to (its id for a program); cached, as it never
+        changes. Raises NotFound for an unknown id."""
+        uuid = parse_id(aggregate_id)
+        known = self._programs.get(uuid)
+        if known is None:
+            first = self._events(uuid, lte=1)
+            if not first:
+                raise NotFound(f"nothing has id {aggregate_id}")
+            known = getattr(first[0], "program_id", None) or str(uuid)
+            if len(self._programs) > COMMAND_CACHE_SIZE * 10:
+                self._programs.clear()
+            self._programs[uuid] = known
+        return known
+
     def aggregate_type(self, aggregate_id: str) -> str:
         """``Relationship``, ``Goal``, ``MentorProfile`` or ``Program``."""
         first = self._events(parse_id(aggregate_id), lte=1)
@@ -360,7 +389,7 @@ class MentoringService(Application[UUID]):
         trusted = getattr(self._local, "trusted", False)
         self._local.trusted = False
         try:
-            self._group.save(*aggregates)
+            position = self._group.save(*aggregates)
         except IntegrityError as error:
             for aggregate in aggregates:
                 self._forget(aggregate.id)
@@ -370,14 +399,19 @@ class MentoringService(Application[UUID]):
                 "another writer changed this first; reload and try again"
             ) from error
         main = aggregates[0]
-        return Outcome(str(main.id), main.version, getattr(main, "status", None), extra)
+        return Outcome(str(main.id), main.version, getattr(main, "status", None), extra,
+                       position)
 
-    def _save_now(self, *aggregates: MentoringAggregate) -> None:
-        """Saves in the committer thread, then keeps the new versions for the next command."""
-        self.save(*aggregates)
+    def _save_now(self, *aggregates: MentoringAggregate) -> list[tuple[Any, int | None]]:
+        """Saves in the committer thread, then keeps the new versions for the next command.
+
+        Returns each aggregate with the global position of its last event."""
+        recordings = self.save(*aggregates)
         if self.repository.cache is not None:
             for aggregate in aggregates:
                 self.repository.cache.put(aggregate.id, aggregate)
+        last = {r.domain_event.originator_id: r.notification.id for r in recordings}
+        return [(aggregate, last.get(aggregate.id)) for aggregate in aggregates]
 
     def _forget(self, aggregate_id: UUID) -> None:
         if self.repository.cache is not None:

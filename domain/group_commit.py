@@ -23,6 +23,7 @@ class _Pending:
     aggregates: Sequence[Any]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    position: int | None = None
 
 
 class GroupCommit:
@@ -34,14 +35,16 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
-    def save(self, *aggregates: Any) -> None:
-        """Commits the aggregates' pending events, together with whatever else is queued."""
+    def save(self, *aggregates: Any) -> int | None:
+        """Commits the aggregates' events with whatever else is queued; returns the last
+        global position they were given."""
         pending = _Pending(aggregates)
         self._ensure_running()
         self._queue.put(pending)
         pending.done.wait()
         if pending.error is not None:
             raise pending.error
+        return pending.position
 
     def close(self) -> None:
         with self._lock:
@@ -76,15 +79,23 @@ class GroupCommit:
             self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
+        # Saving takes the aggregates' pending events; a batch that fails must give them
+        # back, or the commands retried one by one would "succeed" with nothing stored.
+        pending_events = {id(a): list(a.pending_events) for p in batch for a in p.aggregates}
         try:
-            if len(batch) == 1:
-                self._save(*batch[0].aggregates)
-            else:
-                self._save(*(a for pending in batch for a in pending.aggregates))
+            ids = {id(a): p for p in batch for a in p.aggregates}
+            positions = self._save(*(a for pending in batch for a in pending.aggregates))
+            for aggregate, position in positions:
+                owner = ids.get(id(aggregate))
+                if owner is not None and position is not None:
+                    owner.position = max(owner.position or 0, position)
         except self._conflict as error:
             if len(batch) == 1:
                 batch[0].error = error
             else:
+                for pending in batch:
+                    for aggregate in pending.aggregates:
+                        aggregate.pending_events[:] = pending_events[id(aggregate)]
                 for pending in batch:  # isolate the command that conflicts
                     self._commit([pending])
                 return
