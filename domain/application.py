@@ -16,7 +16,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 from eventsourcing.utils import Environment, EnvType
 
-from domain.base import MentoringAggregate, now
+from domain.base import MentoringAggregate, aware, now
 from domain.erasure import Erasure
 from domain.errors import (
     AlreadyExists,
@@ -366,7 +366,8 @@ class MentoringService(Application[UUID]):
             yield describe_event(event), state.to_dict()
 
     def feed(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-        """The global, gap-free ordered feed of events after a position."""
+        """The global ordered feed after a position (positions only grow; a refused write
+        can leave a gap on PostgreSQL, so never assume they are contiguous)."""
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False
         )
@@ -475,6 +476,8 @@ class MentoringService(Application[UUID]):
         if version is not None and version < 1:
             raise NotFound(f"{kind.__name__} versions start at 1")
         if as_of is not None:
+            # A naive instant cannot be compared with stored times: refuse it, never crash.
+            as_of = aware("as_of", as_of)
             version = self._version_at(parse_id(aggregate_id), as_of, version)
         try:
             aggregate = self.reader.get(parse_id(aggregate_id), version=version,

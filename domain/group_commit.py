@@ -1,6 +1,6 @@
 """Group commit: concurrent commands share one transaction, so one commit serves many.
 
-The event store serialises writers (a table lock keeps the global order gap-free),
+The event store serialises writers (a table lock makes commit order = position order),
 so the commit is the write path's bottleneck. Request threads hand their
 aggregates to one committer thread, which saves everything queued in one
 transaction; if that fails on a conflict, it saves each command's aggregates on

@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 PersonArgument = Annotated[
     str, typer.Argument(metavar="PERSON_ID", help="The HR system's person id.")
 ]
@@ -147,3 +147,4 @@ def subject_access(
 def main() -> None:
     """Entry point of the ``mentoring`` console script."""
     app()
+

@@ -1,0 +1,147 @@
+"""Writers racing on one relationship in PostgreSQL: one wins, the store never forks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from domain.application import MentoringService
+from domain.errors import ConcurrentUpdate
+from mentoring.bootstrap import build_service, parse_database_url
+from mentoring.settings import Settings
+from tests.application.scenario import MENTEE, World
+
+pytestmark = pytest.mark.postgres
+
+
+class InterruptedService(MentoringService):
+    """A fake service in which another writer gets in between its load and its save."""
+
+    name = MentoringService.name  # the same tables as the real service
+    meanwhile: Callable[[], object] | None = None
+
+    def _load(self, *args: Any, **kwargs: Any) -> Any:
+        aggregate = super()._load(*args, **kwargs)
+        if self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return aggregate
+
+
+@pytest.fixture
+def first(fresh_postgres_url: str) -> Iterator[MentoringService]:
+    built = build_service(Settings(database_url=fresh_postgres_url, database_pool_size=4))
+    yield built
+    built.close()
+
+
+def assert_versions_have_no_gap(service: MentoringService, aggregate_id: str) -> None:
+    versions = [record["version"] for record in service.history(aggregate_id)]
+    assert versions == list(range(1, len(versions) + 1))
+    # PostgreSQL may skip a position a refused transaction had drawn; order is what counts.
+    positions = [record["position"] for record in service.feed(after=0, limit=10_000)]
+    assert positions == sorted(set(positions))
+    assert len([p for p in positions if p]) == len(positions)
+
+
+def test_the_second_of_two_concurrent_writers_is_refused(fresh_postgres_url: str,
+                                                         first: MentoringService) -> None:
+    rel = World.open(first).connected()
+    second = InterruptedService(env=parse_database_url(fresh_postgres_url, 2).env,
+                                vault=first.vault)
+    try:
+        # The second service has loaded version 2 when the first saves version 3.
+        second.meanwhile = lambda: first.relationship_command(rel, "pause", reason=None,
+                                                              actor=MENTEE)
+        with pytest.raises(ConcurrentUpdate):
+            second.relationship_command(rel, "share_experience", kind="success",
+                                        text="Shipped", actor=MENTEE)
+    finally:
+        second.close()
+    assert [r["type"] for r in first.history(rel)][-1] == "Paused"
+    assert first.relationship(rel)["version"] == 3
+    assert first.relationship(rel)["counts"]["experiences_shared"] == 0
+    assert_versions_have_no_gap(first, rel)
+
+
+def test_the_refused_writer_succeeds_when_it_tries_again(fresh_postgres_url: str,
+                                                         first: MentoringService) -> None:
+    rel = World.open(first).connected()
+    second = InterruptedService(env=parse_database_url(fresh_postgres_url, 2).env,
+                                vault=first.vault)
+    try:
+        second.meanwhile = lambda: first.relationship_command(rel, "pause", reason=None,
+                                                              actor=MENTEE)
+        with pytest.raises(ConcurrentUpdate):
+            second.relationship_command(rel, "report_progress", note="Halfway", goal_id=None,
+                                        actor=MENTEE)
+        assert second.relationship_command(rel, "report_progress", note="Halfway",
+                                           goal_id=None, actor=MENTEE).version == 4
+    finally:
+        second.close()
+    assert_versions_have_no_gap(first, rel)
+
+
+def test_a_refusal_on_a_stale_cached_copy_is_decided_again_on_the_store(
+        fresh_postgres_url: str, first: MentoringService) -> None:
+    rel = World.open(first).connected()  # the first service now holds version 2 in memory
+    second = build_service(Settings(database_url=fresh_postgres_url, database_pool_size=2))
+    try:
+        second.relationship_command(rel, "pause", reason=None, actor=MENTEE)
+    finally:
+        second.close()
+    assert first.relationship_command(rel, "resume", actor=MENTEE).version == 4
+
+
+THREADS, COMMANDS_EACH, SERVICES = 6, 5, 3
+
+
+def test_racing_threads_with_retries_lose_no_command_and_fork_nothing(
+        fresh_postgres_url: str, first: MentoringService) -> None:
+    rel = World.open(first).connected()
+    start_version, start_position = 2, first.last_position()
+    services = [build_service(Settings(database_url=fresh_postgres_url, database_pool_size=3))
+                for _ in range(SERVICES)]
+    successes, conflicts, failures = [], [], []
+    ready = threading.Barrier(THREADS)
+
+    def writer(index: int) -> None:
+        service = services[index % SERVICES]
+        ready.wait()
+        for number in range(COMMANDS_EACH):
+            while True:
+                try:
+                    service.relationship_command(rel, "share_experience", kind="success",
+                                                 text=f"Win {index}.{number}", actor=MENTEE)
+                except ConcurrentUpdate:
+                    conflicts.append(index)
+                    continue
+                except Exception as error:
+                    failures.append(error)
+                    return
+                successes.append(index)
+                break
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(THREADS)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for service in services:
+            service.close()
+    assert failures == []
+    assert len(successes) == THREADS * COMMANDS_EACH
+    state = first.relationship(rel)
+    assert state["version"] == start_version + len(successes)
+    assert state["counts"]["experiences_shared"] == len(successes)
+    new = first.feed(after=start_position, limit=10_000)
+    assert len(new) == len(successes)
+    assert {record["type"] for record in new} == {"ExperienceShared"}
+    assert sorted(record["data"]["text"] for record in new) == sorted(
+        f"Win {i}.{n}" for i in range(THREADS) for n in range(COMMANDS_EACH))
+    assert_versions_have_no_gap(first, rel)
