@@ -1,0 +1,1 @@
+"""The HTTP API: FastAPI app, routers, schemas, auth, errors."""

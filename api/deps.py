@@ -1,0 +1,191 @@
+"""Typed dependencies: the container, the authenticated principal, roles and program scope."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
+
+from api.errors import ProblemError
+from api.keys import ApiKey, KeyStore
+from domain.errors import NotFound
+from mentoring.bootstrap import Container
+
+ADMIN = ("admin",)
+COMMAND_ROLES = ("admin", "integration")
+READ_ROLES = ("admin", "integration", "analyst")
+DASHBOARD_ROLES = ("admin", "integration", "analyst", "viewer")
+
+bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <secret>`.")
+
+
+def get_container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+def get_keys(request: Request) -> KeyStore:
+    return request.app.state.keys  # type: ignore[no-any-return]
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+KeysDep = Annotated[KeyStore, Depends(get_keys)]
+
+
+def get_principal(
+    keys: KeysDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> ApiKey:
+    """The API key of the request; 401 without one, or with an unknown or revoked one."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or not credentials.credentials:
+        raise ProblemError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>",
+                           headers=challenge)
+    principal = keys.authenticate(credentials.credentials)
+    if principal is None:
+        raise ProblemError(401, "unauthenticated", "unknown or revoked API key",
+                           headers=challenge)
+    return principal
+
+
+PrincipalDep = Annotated[ApiKey, Depends(get_principal)]
+
+
+def require_role(*roles: str) -> Callable[[ApiKey], ApiKey]:
+    """A dependency answering 403 unless the principal has one of ``roles``."""
+
+    def checked(principal: PrincipalDep) -> ApiKey:
+        if principal.role not in roles:
+            raise ProblemError(403, "forbidden",
+                               f"the {principal.role} role may not do this "
+                               f"(allowed: {', '.join(roles)})")
+        return principal
+
+    return checked
+
+
+def require_unlimited_admin(principal: Annotated[ApiKey, Depends(require_role(*ADMIN))]) -> ApiKey:
+    """403 unless an admin key not limited to programs (it could grant more than it has)."""
+    if principal.program_ids is not None:
+        raise ProblemError(403, "forbidden", "managing API keys needs an admin key that is "
+                           "not limited to programs")
+    return principal
+
+
+Admin = Annotated[ApiKey, Depends(require_unlimited_admin)]
+Writer = Annotated[ApiKey, Depends(require_role(*COMMAND_ROLES))]
+Reader = Annotated[ApiKey, Depends(require_role(*READ_ROLES))]
+DashboardReader = Annotated[ApiKey, Depends(require_role(*DASHBOARD_ROLES))]
+
+
+def check_program_access(principal: ApiKey, program_id: str, *,
+                         detail: str | None = None) -> None:
+    """404 (never 403, so ids do not leak) when the key cannot see the program."""
+    if not principal.sees(program_id):
+        raise ProblemError(404, "not-found", detail or f"no program {program_id}")
+
+
+def not_found_outside(principal: ApiKey, what: str, resource_id: str,
+                      program_of: Callable[[], str]) -> str:
+    """The resource's program, with the same 404 for missing and out-of-scope resources."""
+    detail = f"no {what} {resource_id}"
+    try:
+        program_id = program_of()
+    except NotFound:
+        raise ProblemError(404, "not-found", detail) from None
+    check_program_access(principal, program_id, detail=detail)
+    return program_id
+
+
+IF_MATCH = r'^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$'
+
+
+def expected_version(
+    if_match: Annotated[str | None, Header(
+        alias="If-Match", pattern=IF_MATCH,
+        description='Only apply the command at this version: `"3"` (an ETag), `3` or `*`.',
+    )] = None,
+) -> int | None:
+    """The version the caller expects (from If-Match), or None for any."""
+    if if_match is None or if_match == "*":
+        return None
+    return int(re.sub(r'[^0-9]', "", if_match))
+
+
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=1, max_length=200,
+    description="Retrying with the same key and body returns the first response.",
+)]
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who runs a command, and at which version they expect the aggregate."""
+
+    principal: ApiKey
+    expected_version: int | None
+
+    @property
+    def actor(self) -> str:
+        return self.principal.actor
+
+
+def command_context(
+    principal: Writer,
+    version: Annotated[int | None, Depends(expected_version)],
+    idempotency_key: IdempotencyKey = None,
+) -> CommandContext:
+    # The Idempotency-Key is handled by the idempotency middleware; it is declared here so
+    # that it appears in the OpenAPI document of every command.
+    del idempotency_key
+    return CommandContext(principal, version)
+
+
+def create_context(principal: Writer, idempotency_key: IdempotencyKey = None) -> ApiKey:
+    del idempotency_key
+    return principal
+
+
+CommandDep = Annotated[CommandContext, Depends(command_context)]
+CreatorDep = Annotated[ApiKey, Depends(create_context)]
+
+
+@dataclass(frozen=True)
+class TimeTravel:
+    """Which state to read: now, at a version, or as of an instant."""
+
+    version: int | None
+    as_of: datetime | None
+
+
+INSTANT = TypeAdapter(AwareDatetime)
+
+
+def parse_instant(field: str, text: str) -> datetime:
+    """An ISO-8601 instant with a timezone; 422 naming the field otherwise."""
+    # An unencoded "+01:00" in a query string arrives as " 01:00": take it as meant.
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip())
+    try:
+        return INSTANT.validate_python(text)
+    except ValidationError as error:
+        message = error.errors()[0]["msg"]
+        raise ProblemError(422, "validation", f"invalid value for {field}: {message}",
+                           errors=[{"field": field, "message": message}]) from None
+
+
+def time_travel(
+    version: Annotated[int | None, Query(ge=1, le=10**12,
+                                         description="Read the state at this version.")] = None,
+    as_of: Annotated[str | None, Query(
+        max_length=64, json_schema_extra={"format": "date-time"},
+        description="Read the state as of this instant (ISO-8601 with a timezone).")] = None,
+) -> TimeTravel:
+    return TimeTravel(version, None if as_of is None else parse_instant("query.as_of", as_of))
+
+
+TimeTravelDep = Annotated[TimeTravel, Depends(time_travel)]

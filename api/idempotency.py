@@ -1,0 +1,228 @@
+"""Idempotent commands: a retried POST/PUT/PATCH with the same ``Idempotency-Key`` replays.
+
+The key is claimed with an INSERT (unique on principal + key) before the command runs, so
+two concurrent requests can never both run it; the response is stored after it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import DATABASE_UNAVAILABLE, problem_response
+from api.keys import KeyStore, create_table
+from projections.storage import SqlStore
+
+log = logging.getLogger("api.idempotency")
+METHODS = frozenset({"POST", "PUT", "PATCH"})
+# A claim with no response this long after it was made belongs to a crashed process.
+ABANDONED_AFTER = timedelta(minutes=5)
+
+CREATE_TABLE = """
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    principal_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    headers TEXT,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (principal_id, key)
+)
+"""
+CLAIM = """
+INSERT INTO idempotency_keys (principal_id, key, fingerprint, created_at)
+VALUES (%s, %s, %s, %s) ON CONFLICT (principal_id, key) DO NOTHING
+"""
+SELECT = """
+SELECT fingerprint, status, headers, body, created_at FROM idempotency_keys
+WHERE principal_id = %s AND key = %s
+"""
+TAKE_OVER = """
+UPDATE idempotency_keys SET fingerprint = %s, created_at = %s
+WHERE principal_id = %s AND key = %s AND status IS NULL AND created_at = %s
+"""
+COMPLETE = """
+UPDATE idempotency_keys SET status = %s, headers = %s, body = %s
+WHERE principal_id = %s AND key = %s
+"""
+RELEASE = "DELETE FROM idempotency_keys WHERE principal_id = %s AND key = %s AND status IS NULL"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What claiming a key found: ``claimed``, ``replay``, ``mismatch`` or ``in-flight``."""
+
+    outcome: str
+    status: int = 0
+    headers: list[list[str]] | None = None
+    body: str = ""
+
+
+class IdempotencyStore:
+    """The ``idempotency_keys`` table: claims, stored responses, releases."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def ensure_schema(self) -> None:
+        create_table(self.store, CREATE_TABLE)
+
+    def claim(self, principal_id: str, key: str, fingerprint: str) -> Claim:
+        now = datetime.now(UTC)
+        with self.store.transaction() as cursor:
+            if cursor.execute(CLAIM, (principal_id, key, fingerprint, now.isoformat())).rowcount:
+                return Claim("claimed")
+            row = cursor.execute(SELECT, (principal_id, key)).fetchone()
+            if row is None:  # released between our INSERT and SELECT: the caller may retry
+                return Claim("in-flight")
+            stored_fingerprint, status, headers, body, created_at = row
+            if stored_fingerprint != fingerprint:
+                return Claim("mismatch")
+            if status is not None:
+                return Claim("replay", int(status), json.loads(headers), body)
+            if now - datetime.fromisoformat(created_at) > ABANDONED_AFTER:
+                taken = cursor.execute(TAKE_OVER, (fingerprint, now.isoformat(), principal_id,
+                                                   key, created_at)).rowcount
+                return Claim("claimed" if taken else "in-flight")
+            return Claim("in-flight")
+
+    def complete(self, principal_id: str, key: str, status: int, headers: list[list[str]],
+                 body: str) -> None:
+        with self.store.transaction() as cursor:
+            cursor.execute(COMPLETE, (status, json.dumps(headers), body, principal_id, key))
+
+    def release(self, principal_id: str, key: str) -> None:
+        with self.store.transaction() as cursor:
+            cursor.execute(RELEASE, (principal_id, key))
+
+
+def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
+    """Method, path (with query) and the body's SHA-256: what "the same request" means."""
+    target = f"{method} {path}?{query.decode('latin-1')}"
+    return hashlib.sha256(f"{target}\n{hashlib.sha256(body).hexdigest()}".encode()).hexdigest()
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+class IdempotencyMiddleware:
+    """Runs each keyed command at most once per principal and replays its first response."""
+
+    def __init__(self, app: ASGIApp, store: IdempotencyStore, keys: KeyStore) -> None:
+        self.app, self.store, self.keys = app, store, keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = _header(scope, b"idempotency-key") if scope["type"] == "http" else None
+        if key is None or scope["method"] not in METHODS:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if not 1 <= len(key) <= 200:
+            await problem_response(422, "validation", "Idempotency-Key must be 1 to 200 characters",
+                                   instance=path, errors=[{"field": "header.Idempotency-Key",
+                                                           "message": "1 to 200 characters"}]
+                                   )(scope, receive, send)
+            return
+        authorization = _header(scope, b"authorization") or ""
+        scheme, _, secret = authorization.partition(" ")
+        principal = (await run_in_threadpool(self.keys.authenticate, secret.strip())
+                     if scheme.lower() == "bearer" and secret.strip() else None)
+        if principal is None:  # the route answers 401; nothing to remember
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        print_ = fingerprint(scope["method"], path, scope.get("query_string", b""), body)
+        try:
+            claim = await run_in_threadpool(self.store.claim, principal.id, key, print_)
+        except DATABASE_UNAVAILABLE:
+            log.warning("cannot claim an idempotency key", exc_info=True)
+            await problem_response(503, "database-unavailable",
+                                   "the database is unavailable; retry shortly", instance=path,
+                                   headers={"Retry-After": "1"})(scope, receive, send)
+            return
+        if claim.outcome == "claimed":
+            await self._run_and_store(scope, body, send, principal.id, key)
+        elif claim.outcome == "replay":
+            await self._replay(claim, send)
+        else:
+            status, rule, detail = {
+                "mismatch": (422, "idempotency-key-reused",
+                             "this Idempotency-Key was used with another request body or path"),
+                "in-flight": (409, "idempotency-in-flight",
+                              "a request with this Idempotency-Key is still running; retry later"),
+            }[claim.outcome]
+            await problem_response(status, rule, detail, instance=path)(scope, receive, send)
+
+    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, principal_id: str,
+                             key: str) -> None:
+        delivered = False
+
+        async def replay_body() -> Message:
+            nonlocal delivered
+            if delivered:
+                return {"type": "http.disconnect"}
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await run_in_threadpool(self.store.release, principal_id, key)
+            raise
+        status = int(start.get("status", 500))
+        headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in start.get("headers", [])]
+        content = b"".join(chunks)
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        try:
+            if status < 500 and text is not None:
+                await run_in_threadpool(self.store.complete, principal_id, key, status, headers,
+                                        text)
+            else:
+                await run_in_threadpool(self.store.release, principal_id, key)
+        except DATABASE_UNAVAILABLE:
+            # The command's own answer still goes out; the claim expires (ABANDONED_AFTER).
+            log.warning("cannot store an idempotent response", exc_info=True)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": start.get("headers", [])})
+        await send({"type": "http.response.body", "body": content})
+
+    async def _replay(self, claim: Claim, send: Send) -> None:
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in claim.headers or []]
+        headers.append((b"idempotent-replayed", b"true"))
+        await send({"type": "http.response.start", "status": claim.status, "headers": headers})
+        await send({"type": "http.response.body", "body": claim.body.encode("utf-8")})

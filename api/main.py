@@ -1,0 +1,90 @@
+"""The FastAPI application, built from a container (never at import time)."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.errors import PROBLEM_JSON, install_error_handlers
+from api.idempotency import IdempotencyMiddleware, IdempotencyStore
+from api.keys import KeyStore
+from api.metrics import Metrics, MetricsMiddleware
+from api.routes import (
+    api_keys,
+    events,
+    goals,
+    mentors,
+    ops,
+    people,
+    programs,
+    relationships,
+)
+from mentoring.bootstrap import Container
+
+DESCRIPTION = """
+Event-sourced mentoring: programs, mentors, relationships and goals, with time travel,
+an audit trail and a global ordered event feed.
+
+* **Auth**: `Authorization: Bearer <API key>`; roles `admin`, `integration`, `analyst`,
+  `viewer`; keys may be limited to programs (other programs' resources answer 404).
+* **Errors**: `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`
+  and, for refused commands, the domain `rule`.
+* **Concurrency**: every read and command answers an `ETag` (the aggregate version);
+  commands accept `If-Match` (412 on mismatch).
+* **Idempotency**: send `Idempotency-Key` on commands; a retry replays the first response.
+"""
+
+TAGS = [
+    {"name": "programs", "description": "Programs: the scope of everything else."},
+    {"name": "mentors", "description": "Mentor profiles in a program."},
+    {"name": "relationships", "description": "Mentoring relationships and all their commands."},
+    {"name": "goals", "description": "Mentees' goals."},
+    {"name": "events", "description": "The global ordered event feed."},
+    {"name": "api-keys", "description": "API keys (admin only)."},
+    {"name": "personal data", "description": "Erasure and subject access (admin only)."},
+    {"name": "ops", "description": "Health, readiness and Prometheus metrics."},
+]
+
+
+def create_app(container: Container) -> FastAPI:
+    """The HTTP API over one container; creates its tables and the bootstrap admin key."""
+    keys, idempotency = KeyStore(container.store), IdempotencyStore(container.store)
+    keys.ensure_schema()
+    idempotency.ensure_schema()
+    if container.settings.bootstrap_admin_key:
+        keys.ensure_admin(container.settings.bootstrap_admin_key)
+    app = FastAPI(title="Mentoring service API", version="1.0.0", description=DESCRIPTION,
+                  openapi_tags=TAGS)
+    app.state.container, app.state.keys = container, keys
+    app.state.metrics = Metrics(container)
+    install_error_handlers(app)
+    routers = [module.router for module in
+               (programs, mentors, relationships, goals, events, api_keys, people, ops)]
+    if importlib.util.find_spec("api.routes.reports") is not None:
+        routers.append(importlib.import_module("api.routes.reports").router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics,
+                       routes=[route for router in routers for route in router.routes])
+    app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def problem_openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with error responses typed ``application/problem+json``."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes, tags=app.openapi_tags)
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status[0] in "45" and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        app.openapi_schema = schema
+    return app.openapi_schema

@@ -1,0 +1,29 @@
+"""The global, gap-free, ordered event feed for analysts and integrators."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import ContainerDep, Reader
+from api.errors import problems
+from api.feed import feed_page
+from api.schemas.events import EventPage
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+@router.get("", response_model=EventPage, responses=problems(401, 403, 422, 503))
+def list_events(
+    principal: Reader,
+    container: ContainerDep,
+    after: Annotated[int, Query(ge=0, le=2**62, description="Start after this position.")] = 0,
+    cursor: Annotated[int | None, Query(ge=0, le=2**62,
+                                        description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, Any]:
+    """Events in global order after a position (only its programs' for a limited key)."""
+    items, next_cursor = feed_page(container.service, principal,
+                                   after=cursor if cursor is not None else after, limit=limit)
+    return {"items": items, "next_cursor": next_cursor}

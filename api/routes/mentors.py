@@ -1,0 +1,101 @@
+"""Mentor profiles: register, read (also at a version or instant), update, capacity, retire."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Response
+
+from api.deps import (
+    CommandDep,
+    ContainerDep,
+    CreatorDep,
+    Reader,
+    TimeTravelDep,
+    check_program_access,
+    not_found_outside,
+)
+from api.errors import problems
+from api.keys import ApiKey
+from api.responses import answer, created, state
+from api.schemas.common import CommandResult, Created
+from api.schemas.mentors import (
+    CapacityChange,
+    MentorCreate,
+    MentorPublic,
+    MentorRetire,
+    MentorUpdate,
+)
+from domain.application import Outcome
+from domain.mentor_profile import mentor_profile_id
+from mentoring.bootstrap import Container
+
+router = APIRouter(prefix="/v1", tags=["mentors"])
+MENTOR = "/programs/{program_id}/mentors/{person_id}"
+READ_ERRORS = problems(401, 403, 404, 422, 503)
+COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
+
+
+def scoped_mentor(container: Container, principal: ApiKey, program_id: str,
+                  person_id: str) -> None:
+    """404 unless the mentor exists in a program the key may see."""
+    profile_id = str(mentor_profile_id(program_id, person_id))
+    not_found_outside(principal, f"mentor in program {program_id}:", person_id,
+                      lambda: container.service.program_of(profile_id))
+
+
+def run(container: Container, command: CommandDep, program_id: str, person_id: str,
+        name: str, **kwargs: Any) -> Outcome:
+    scoped_mentor(container, command.principal, program_id, person_id)
+    return container.service.mentor_command(program_id, person_id, name, actor=command.actor,
+                                            expected_version=command.expected_version, **kwargs)
+
+
+@router.post("/mentors", status_code=201, response_model=Created,
+             responses=problems(401, 403, 404, 409, 422, 503))
+def register_mentor(body: MentorCreate, principal: CreatorDep, container: ContainerDep,
+                    response: Response) -> dict[str, Any]:
+    """Registers a person as a mentor in a program (skills, capacity, monthly minutes)."""
+    check_program_access(principal, body.program_id)
+    outcome = container.service.register_mentor(actor=principal.actor, **body.model_dump())
+    program, person = quote(body.program_id, safe=""), quote(body.person_id, safe="")
+    location = f"/v1/programs/{program}/mentors/{person}"
+    return created(response, outcome, location)
+
+
+@router.get(MENTOR, response_model=MentorPublic, responses=READ_ERRORS)
+def read_mentor(program_id: str, person_id: str, principal: Reader, container: ContainerDep,
+                travel: TimeTravelDep, response: Response) -> dict[str, Any]:
+    """The mentor profile now, at `?version=N`, or `?as_of=<ISO-8601>`."""
+    scoped_mentor(container, principal, program_id, person_id)
+    current = container.service.mentor(program_id, person_id, version=travel.version,
+                                       as_of=travel.as_of)
+    return state(response, current)
+
+
+@router.patch(MENTOR, response_model=CommandResult, responses=COMMAND_ERRORS)
+def update_mentor(program_id: str, person_id: str, body: MentorUpdate, command: CommandDep,
+                  container: ContainerDep, response: Response) -> dict[str, Any]:
+    """Changes the mentor's skills, experience, monthly minutes or bio."""
+    outcome = run(container, command, program_id, person_id, "update",
+                  **body.model_dump(exclude_unset=True))
+    return answer(response, outcome)
+
+
+@router.put(MENTOR + "/capacity", response_model=CommandResult, responses=COMMAND_ERRORS)
+def change_mentor_capacity(program_id: str, person_id: str, body: CapacityChange,
+                           command: CommandDep, container: ContainerDep,
+                           response: Response) -> dict[str, Any]:
+    """Sets how many active mentees the mentor takes."""
+    outcome = run(container, command, program_id, person_id, "change_capacity",
+                  capacity=body.capacity)
+    return answer(response, outcome)
+
+
+@router.post(MENTOR + "/retire", response_model=CommandResult, responses=COMMAND_ERRORS)
+def retire_mentor(program_id: str, person_id: str, body: MentorRetire, command: CommandDep,
+                  container: ContainerDep, response: Response) -> dict[str, Any]:
+    """The mentor stops taking new mentees."""
+    outcome = run(container, command, program_id, person_id, "retire", reason=body.reason)
+    return answer(response, outcome)

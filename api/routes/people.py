@@ -1,0 +1,33 @@
+"""Personal data (admin only): erasure by crypto-shredding, and subject access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.encoders import jsonable_encoder
+
+from api.deps import Admin, ContainerDep, IdempotencyKey
+from api.errors import problems
+from api.schemas.people import ErasurePublic, ErasureRequest, SubjectAccess
+
+router = APIRouter(prefix="/v1/people", tags=["personal data"])
+PERSON = "/{person_id}"
+
+
+@router.post(PERSON + "/erasure", response_model=ErasurePublic,
+             responses=problems(401, 403, 404, 422, 503))
+def erase_person(person_id: str, body: ErasureRequest, principal: Admin,
+                 container: ContainerDep, idempotency_key: IdempotencyKey = None
+                 ) -> dict[str, Any]:
+    """Erases the person's personal data for good (GDPR art. 17); repeating it is harmless."""
+    del idempotency_key  # handled by the idempotency middleware
+    return container.service.erase_person(person_id, reason=body.reason, actor=principal.actor)
+
+
+@router.get(PERSON + "/data", response_model=SubjectAccess,
+            responses=problems(401, 403, 404, 422, 503))
+def subject_access(person_id: str, principal: Admin, container: ContainerDep) -> Any:
+    """Everything held about the person, machine-readable (GDPR art. 15)."""
+    del principal
+    return jsonable_encoder(container.service.subject_access(person_id))

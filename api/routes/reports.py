@@ -1,0 +1,169 @@
+"""Read-side reports: relationship lists, audit trail, program health, at-risk, mentors.
+
+Every answer comes from the projections' view tables; nothing here replays events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Query
+from prometheus_client.core import GaugeMetricFamily, Metric
+from pydantic import AwareDatetime
+
+from api.deps import (
+    ContainerDep,
+    DashboardReader,
+    Reader,
+    check_program_access,
+    not_found_outside,
+)
+from api.errors import ProblemError, problems
+from api.keys import ApiKey
+from api.metrics import register_metrics_source
+from api.schemas import reports as s
+from domain.errors import NotFound
+from mentoring.bootstrap import Container
+from projections.queries import InvalidCursor, ProjectionNotReady
+
+router = APIRouter(tags=["reports"])
+ERRORS = problems(401, 403, 404, 422, 503)
+T = TypeVar("T")
+Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+AsOf = Annotated[AwareDatetime | None, Query(
+    description="Compute time-dependent figures as of this instant (default now).")]
+
+
+def read(query: Callable[[], T]) -> T:
+    """Runs a read-model query, mapping its errors to problem documents."""
+    try:
+        return query()
+    except InvalidCursor as error:
+        raise ProblemError(422, "invalid-cursor", str(error)) from None
+    except ProjectionNotReady as error:
+        raise ProblemError(503, "projection-not-ready", str(error)) from None
+
+
+def program_in_scope(container: Container, principal: ApiKey, program_id: str) -> None:
+    not_found_outside(principal, "program", program_id,
+                      lambda: str(container.service.program(program_id)["id"]))
+
+
+def relationship_in_scope(container: Container, principal: ApiKey, relationship_id: str) -> None:
+    def program_of() -> str:
+        summary = read(lambda: container.read_models.relationship_summary(relationship_id))
+        if summary is not None:
+            return str(summary["program_id"])
+        # Not projected yet (or unknown): the event store has the last word.
+        return str(container.service.relationship(relationship_id)["program_id"])
+
+    not_found_outside(principal, "relationship", relationship_id, program_of)
+
+
+@router.get("/v1/relationships", response_model=s.RelationshipSummaryPage, responses=ERRORS)
+def list_relationships(
+    principal: DashboardReader, container: ContainerDep, limit: Limit = 50,
+    cursor: Cursor = None, program_id: str | None = None, status: str | None = None,
+    mentor_id: str | None = None, mentee_id: str | None = None,
+) -> dict[str, Any]:
+    """Relationships of the programs the key may see, oldest request first, filterable."""
+    if program_id is not None:
+        check_program_access(principal, program_id)
+    programs = [program_id] if program_id else principal.program_ids
+    page = read(lambda: container.read_models.relationship_summaries(
+        programs, status=status, mentor_id=mentor_id, mentee_id=mentee_id, limit=limit,
+        cursor=cursor))
+    page["items"] = [{"id": item["relationship_id"], **item} for item in page["items"]]
+    return page
+
+
+@router.get("/v1/relationships/{relationship_id}/history", response_model=s.HistoryPage,
+            responses=ERRORS)
+def relationship_history(
+    relationship_id: str, principal: Reader, container: ContainerDep, limit: Limit = 100,
+    cursor: Cursor = None,
+    type: Annotated[list[str] | None, Query(description="Only these event names.")] = None,
+) -> dict[str, Any]:
+    """The audit trail of a relationship and its goals: who did what, when, in order."""
+    relationship_in_scope(container, principal, relationship_id)
+    return read(lambda: container.read_models.audit_trail(relationship_id, limit, cursor,
+                                                          types=type or ()))
+
+
+@router.get("/v1/relationships/{relationship_id}/history/verify",
+            response_model=s.TrailVerification, responses=ERRORS)
+def verify_history(relationship_id: str, principal: Reader,
+                   container: ContainerDep) -> dict[str, Any]:
+    """Recomputes the trail's hash chains; reports the first altered or missing entry."""
+    relationship_in_scope(container, principal, relationship_id)
+    return read(lambda: container.read_models.verify_trail(relationship_id))
+
+
+@router.get("/v1/programs/{program_id}/health", response_model=s.ProgramHealth,
+            responses=ERRORS)
+def program_health(program_id: str, principal: DashboardReader, container: ContainerDep,
+                   as_of: AsOf = None) -> dict[str, Any]:
+    """The program's dashboard: statuses, cadence, feedback, goals, no-shows, load, trends."""
+    program_in_scope(container, principal, program_id)
+    return read(lambda: container.read_models.program_health(program_id, as_of))
+
+
+@router.get("/v1/programs/{program_id}/at-risk", response_model=s.AtRiskPage,
+            responses=ERRORS)
+def at_risk(program_id: str, principal: DashboardReader, container: ContainerDep,
+            as_of: AsOf = None) -> dict[str, Any]:
+    """Open relationships at risk, each with machine-readable reasons and their figures."""
+    program_in_scope(container, principal, program_id)
+    return read(lambda: container.read_models.at_risk(program_id, as_of))
+
+
+@router.get("/v1/programs/{program_id}/mentors", response_model=s.MentorDirectoryPage,
+            responses=ERRORS)
+def mentor_directory(program_id: str, principal: DashboardReader, container: ContainerDep,
+                     as_of: AsOf = None) -> dict[str, Any]:
+    """The program's mentors: skills, capacity left and minutes left this month."""
+    program_in_scope(container, principal, program_id)
+    return {"items": read(lambda: container.read_models.mentor_directory(program_id, as_of))}
+
+
+def goal_title(container: Container, goal_id: str) -> str | None:
+    """The goal's title (personal text, never kept in a view); None for an unknown goal."""
+    try:
+        return str(container.service.goal(goal_id)["title"])
+    except NotFound:
+        return None
+
+
+@router.get("/v1/goals/{goal_id}/mentor-suggestions", response_model=s.MentorSuggestions,
+            responses=ERRORS)
+def mentor_suggestions(goal_id: str, principal: Reader, container: ContainerDep,
+                       as_of: AsOf = None) -> dict[str, Any]:
+    """Mentors ranked for the goal by skill fit, capacity and hours left, score explained."""
+    title = goal_title(container, goal_id)
+    found = read(lambda: container.read_models.suggest_mentors(goal_id, as_of, title))
+
+    def program_of() -> str:
+        if found is None:
+            raise NotFound(f"no goal {goal_id}")
+        return str(found["program_id"])
+
+    not_found_outside(principal, "goal", goal_id, program_of)
+    assert found is not None
+    return found
+
+
+@register_metrics_source
+def projection_metrics(container: Container) -> Iterator[Metric]:
+    """Position and lag (events behind the newest) of every live projection, per scrape."""
+    position = GaugeMetricFamily("mentoring_projection_position",
+                                 "Last event position applied by the projection.", labels=["name"])
+    lag = GaugeMetricFamily("mentoring_projection_lag_events",
+                            "Events stored but not yet applied by the projection.",
+                            labels=["name"])
+    for row in container.read_models.positions():
+        position.add_metric([row["name"]], row["position"])
+        lag.add_metric([row["name"]], row["lag"])
+    yield position
+    yield lag

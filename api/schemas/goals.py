@@ -1,0 +1,77 @@
+"""Goals: what a mentee wants to achieve, revised, progressed, achieved or abandoned."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import example
+
+
+class GoalCreate(BaseModel):
+    model_config = example(program_id="6f1c2d3e-0000-4000-8000-000000000001",
+                           mentee_id="hr-2001", title="Lead a design review",
+                           success_criteria="Run two design reviews with positive feedback",
+                           target_date="2026-09-30", area="leadership")
+
+    program_id: str = Field(min_length=1, max_length=200)
+    mentee_id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=300)
+    success_criteria: str = Field(min_length=1, max_length=5000)
+    target_date: date
+    area: str | None = Field(None, max_length=200)
+    relationship_id: str | None = Field(None, max_length=200)
+
+
+class GoalRevision(BaseModel):
+    model_config = example(target_date="2026-12-15",
+                           reason="The first review moved after the reorganisation.")
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    success_criteria: str | None = Field(None, min_length=1, max_length=5000)
+    target_date: date | None = None
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class GoalProgress(BaseModel):
+    model_config = example(percent=40, note="First review done.")
+
+    percent: int = Field(ge=0, le=100)
+    note: str | None = Field(None, max_length=5000)
+
+
+class GoalAchieve(BaseModel):
+    model_config = example(note="Both reviews went well.")
+
+    note: str | None = Field(None, max_length=5000)
+
+
+class GoalAbandon(BaseModel):
+    model_config = example(reason="Changed teams; no longer relevant.")
+
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+class GoalLink(BaseModel):
+    model_config = example(relationship_id="0b7c6a1e-4f0e-4d8e-9a53-1e2b3c4d5e6f")
+
+    relationship_id: str = Field(min_length=1, max_length=200)
+
+
+class GoalPublic(BaseModel):
+    id: str
+    program_id: str
+    mentee_id: str
+    title: str
+    area: str
+    success_criteria: str
+    target_date: date
+    relationship_ids: list[str]
+    status: str
+    progress: int
+    revisions: int
+    version: int
+    closed_at: datetime | None
+    created_on: datetime
+    modified_on: datetime

@@ -1,0 +1,62 @@
+"""Mentor profiles: skills, experience, capacity and monthly minutes in one program."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import example
+
+
+class MentorCreate(BaseModel):
+    model_config = example(program_id="6f1c2d3e-0000-4000-8000-000000000001",
+                           person_id="hr-1042", skills=["python", "leadership"], capacity=3,
+                           monthly_minutes=240, experience_years=12)
+
+    program_id: str = Field(min_length=1, max_length=200)
+    person_id: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$",
+                           description="The HR system's person id (no `/`: it goes in URLs).")
+    skills: list[str] = Field(max_length=100)
+    capacity: int = Field(ge=0, le=100, description="Most active mentees at once.")
+    monthly_minutes: int = Field(ge=0, le=10_000, description="Minutes a month the mentor offers.")
+    experience_years: int = Field(0, ge=0, le=80)
+    bio: str | None = Field(None, max_length=5000)
+
+
+class MentorUpdate(BaseModel):
+    model_config = example(skills=["python", "leadership", "public speaking"])
+
+    skills: list[str] | None = Field(None, max_length=100)
+    experience_years: int | None = Field(None, ge=0, le=80)
+    monthly_minutes: int | None = Field(None, ge=0, le=10_000)
+    bio: str | None = Field(None, max_length=5000)
+
+
+class CapacityChange(BaseModel):
+    model_config = example(capacity=5)
+
+    capacity: int = Field(ge=0, le=100)
+
+
+class MentorRetire(BaseModel):
+    model_config = example(reason="Moving to another company.")
+
+    reason: str | None = Field(None, max_length=5000)
+
+
+class MentorPublic(BaseModel):
+    id: str
+    program_id: str
+    person_id: str
+    skills: list[str]
+    experience_years: int
+    capacity: int
+    monthly_minutes: int
+    bio: str
+    retired: bool
+    active_mentees: int
+    capacity_left: int
+    version: int
+    created_on: datetime
+    modified_on: datetime

@@ -1,0 +1,36 @@
+"""Schemas of personal-data requests: erasure and subject access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas.common import example
+
+
+class ErasureRequest(BaseModel):
+    model_config = example(reason="GDPR art. 17 request #4411")
+
+    reason: str | None = Field(None, max_length=500, description="Why (not personal data).")
+
+
+class ErasurePublic(BaseModel):
+    """The erasure record: whose data, when, and whether it had happened already."""
+
+    person_id: str
+    erasure_id: str
+    erased_at: str
+    already_erased: bool = Field(description="True when this repeats an earlier erasure.")
+
+
+class SubjectAccess(BaseModel):
+    """Everything held about a person: the events that name them or carry their data."""
+
+    person_id: str
+    generated_at: str
+    personal_data_readable: bool = Field(description="False once the person was erased.")
+    erasures: list[dict[str, Any]]
+    aggregates: list[dict[str, Any]] = Field(
+        description="Per aggregate: its type, id and the events about the person; personal "
+                    "fields about someone else read `[another person]`.")

@@ -1,0 +1,146 @@
+"""Read-side answers: relationship lists, audit trail, program health, at-risk, mentors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class RelationshipSummary(BaseModel):
+    """One relationship as the list shows it (from the relationship_summaries view)."""
+
+    id: str
+    relationship_id: str
+    program_id: str
+    mentor_id: str
+    mentee_id: str
+    status: str
+    version: int
+    requested_at: str
+    connected_at: str | None
+    expectations_set_at: str | None
+    concluded_at: str | None
+    last_event_at: str
+    expectations: dict[str, Any] | None
+    next_session_at: str | None
+    last_session_at: str | None
+    counts: dict[str, int]
+    last_review: dict[str, Any] | None
+    outcome: str | None
+    goal_ids: list[str]
+
+
+class RelationshipSummaryPage(BaseModel):
+    items: list[RelationshipSummary]
+    next_cursor: str | None = Field(None, description="None when this is the last page.")
+
+
+class HistoryEntry(BaseModel):
+    """One event of the audit trail, chained to the previous one of its aggregate by hash."""
+
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    position: int = Field(description="Global position of the event in the event feed.")
+    type: str = Field(description="The event name, e.g. `SessionHeld`.")
+    occurred_at: str
+    actor: str
+    summary: str
+    hash: str = Field(description="sha256(previous hash + canonical JSON of the entry).")
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryEntry]
+    next_cursor: str | None = None
+
+
+class TrailProblem(BaseModel):
+    aggregate_id: str
+    version: int
+    position: int | None
+    problem: str = Field(description="`altered` or `missing`.")
+
+
+class TrailVerification(BaseModel):
+    """Whether every hash chain of the trail recomputes; the first broken entry if not."""
+
+    relationship_id: str
+    valid: bool
+    entries: int
+    aggregates: list[str]
+    first_problem: TrailProblem | None
+    problems: list[TrailProblem]
+
+
+class ProgramHealth(BaseModel):
+    """The admin dashboard's figures for one program, as of an instant."""
+
+    program_id: str
+    as_of: str
+    relationships_by_status: dict[str, int]
+    cadence_adherence: dict[str, Any]
+    time_to_expectations_days: dict[str, Any]
+    feedback_per_relationship_month: dict[str, Any]
+    goal_completion: dict[str, Any]
+    sessions: dict[str, Any]
+    review_satisfaction: dict[str, Any]
+    mentor_utilisation: dict[str, Any]
+    monthly: list[dict[str, Any]] = Field(description="One point per month, for charts.")
+
+
+class AtRiskRelationship(BaseModel):
+    relationship_id: str
+    program_id: str
+    mentor_id: str
+    mentee_id: str
+    status: str
+    reasons: list[dict[str, Any]] = Field(
+        description="Each with a `code` (no_session_for_2x_interval, "
+                    "no_expectations_14_days_after_connection, low_review_satisfaction, "
+                    "repeated_no_shows) and its figures.")
+
+
+class AtRiskPage(BaseModel):
+    program_id: str
+    as_of: str
+    items: list[AtRiskRelationship]
+
+
+class MentorListing(BaseModel):
+    """A mentor of the directory with what they have left to give this month."""
+
+    mentor_profile_id: str
+    program_id: str
+    person_id: str
+    skills: list[str]
+    experience_years: int
+    retired: bool
+    capacity: int
+    active_mentees: int
+    capacity_left: int
+    month: str
+    monthly_minutes: int
+    minutes_used: int
+    minutes_left: int
+
+
+class MentorDirectoryPage(BaseModel):
+    items: list[MentorListing]
+
+
+class MentorSuggestion(BaseModel):
+    person_id: str
+    mentor_profile_id: str
+    score: float
+    available: bool = Field(description="False when the mentor has no place left.")
+    explanation: dict[str, Any] = Field(
+        description="skill_fit, capacity and hours: each value, weight and points.")
+
+
+class MentorSuggestions(BaseModel):
+    goal_id: str
+    program_id: str
+    mentee_id: str
+    month: str
+    items: list[MentorSuggestion]

@@ -1,0 +1,117 @@
+"""Report routes: lists, audit trail, health, at-risk and mentors, read from the views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mentoring.bootstrap import Container
+from projections.catalog import READ_MODELS
+from projections.runner import ProjectionRunner
+from tests.api.driver import Driver, is_problem, ok
+
+
+def project(container: Container) -> None:
+    ProjectionRunner(container.service, container.store, READ_MODELS).catch_up_all()
+
+
+@pytest.fixture
+def world(driver: Driver, client: TestClient, container: Container) -> dict[str, str]:
+    """Program A with an active relationship and its goal; program B with a request."""
+    program_a, relationship = driver.active_relationship()
+    goal = driver.goal(program_a, relationship_id=relationship)
+    program_b = driver.program("Other program")
+    driver.mentor(program_b, "mentor-b")
+    other = driver.relationship(program_b, "mentor-b", "mentee-b")
+    project(container)
+    return {"a": program_a, "b": program_b, "relationship": relationship, "goal": goal,
+            "other": other}
+
+
+def test_list_relationships_filters_and_pages(client: TestClient, world: dict[str, str]) -> None:
+    everything = ok(client.get("/v1/relationships"))
+    assert [i["id"] for i in everything["items"]] == [world["relationship"], world["other"]]
+    first = ok(client.get("/v1/relationships", params={"limit": 1}))
+    second = ok(client.get("/v1/relationships",
+                           params={"limit": 1, "cursor": first["next_cursor"]}))
+    assert [i["id"] for i in first["items"] + second["items"]] == [
+        world["relationship"], world["other"]]
+    assert second["next_cursor"] is None
+    requested = ok(client.get("/v1/relationships", params={"status": "requested"}))
+    assert [i["program_id"] for i in requested["items"]] == [world["b"]]
+    is_problem(client.get("/v1/relationships", params={"cursor": "bogus"}), 422,
+               "invalid-cursor")
+
+
+def test_list_is_scoped_to_the_keys_programs(
+    client_for: Callable[..., TestClient], world: dict[str, str]
+) -> None:
+    limited = client_for("viewer", [world["b"]])
+    assert [i["id"] for i in ok(limited.get("/v1/relationships"))["items"]] == [world["other"]]
+    is_problem(limited.get("/v1/relationships", params={"program_id": world["a"]}), 404)
+
+
+def test_history_lists_the_trail_with_hashes_and_verifies(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    history = ok(client.get(f"/v1/relationships/{world['relationship']}/history"))
+    assert [i["type"] for i in history["items"]] == [
+        "Requested", "ConnectionEstablished", "ExpectationsSet", "Defined"]
+    assert all(len(i["hash"]) == 64 and i["actor"].startswith("api-key:")
+               for i in history["items"])
+    assert {"version", "type", "occurred_at", "actor", "summary", "hash"} <= set(
+        history["items"][0])
+    verified = ok(client.get(f"/v1/relationships/{world['relationship']}/history/verify"))
+    assert verified["valid"] is True
+    assert verified["entries"] == 4
+
+
+def test_health_and_at_risk_of_a_program(client: TestClient, world: dict[str, str]) -> None:
+    health = ok(client.get(f"/v1/programs/{world['a']}/health"))
+    assert health["relationships_by_status"]["active"] == 1
+    assert health["goal_completion"]["goals"] == 1
+    assert health["monthly"]
+    later = ok(client.get(f"/v1/programs/{world['a']}/at-risk",
+                          params={"as_of": "2099-01-01T00:00:00Z"}))
+    (item,) = later["items"]
+    assert [r["code"] for r in item["reasons"]] == ["no_session_for_2x_interval"]
+
+
+def test_mentor_directory_and_suggestions(client: TestClient, world: dict[str, str]) -> None:
+    mentors = ok(client.get(f"/v1/programs/{world['a']}/mentors"))["items"]
+    assert [(m["person_id"], m["capacity_left"]) for m in mentors] == [("mentor-1", 2)]
+    suggestions = ok(client.get(f"/v1/goals/{world['goal']}/mentor-suggestions"))
+    assert [s["person_id"] for s in suggestions["items"]] == ["mentor-1"]
+    assert set(suggestions["items"][0]["explanation"]) == {"skill_fit", "capacity", "hours"}
+    is_problem(client.get("/v1/goals/no-such-goal/mentor-suggestions"), 404)
+
+
+def test_viewer_reads_dashboards_but_not_history(
+    client_for: Callable[..., TestClient], world: dict[str, str]
+) -> None:
+    viewer = client_for("viewer")
+    ok(viewer.get(f"/v1/programs/{world['a']}/health"))
+    ok(viewer.get(f"/v1/programs/{world['a']}/at-risk"))
+    is_problem(viewer.get(f"/v1/relationships/{world['relationship']}/history"), 403)
+    analyst = client_for("analyst")
+    ok(analyst.get(f"/v1/relationships/{world['relationship']}/history"))
+
+
+def test_unknown_or_foreign_resources_are_not_found(
+    client: TestClient, client_for: Callable[..., TestClient], world: dict[str, str]
+) -> None:
+    is_problem(client.get("/v1/programs/no-such-program/health"), 404)
+    is_problem(client.get("/v1/relationships/no-such-id/history"), 404)
+    integration = client_for("integration", [world["b"]])
+    is_problem(integration.get(f"/v1/relationships/{world['relationship']}/history"), 404)
+    is_problem(integration.get(f"/v1/programs/{world['a']}/at-risk"), 404)
+
+
+def test_metrics_expose_projection_positions_and_lag(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    text = client.get("/metrics").text
+    assert 'mentoring_projection_lag_events{name="audit_trail"} 0.0' in text
+    assert 'mentoring_projection_position{name="relationship_summaries"}' in text

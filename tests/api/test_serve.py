@@ -1,0 +1,76 @@
+"""`mentoring serve` as a user runs it: one process, SQLite, projections in-process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.driver import ADMIN_SECRET, EXPECTATIONS
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[httpx.Client]:
+    port = free_port()
+    env = {**os.environ, "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+           "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET}
+    mentoring = Path(sys.executable).parent / "mentoring"
+    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
+                               "warning"], env=env, stderr=subprocess.PIPE)
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
+                          headers={"Authorization": f"Bearer {ADMIN_SECRET}"})
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if client.get("/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "mentoring serve did not become ready"
+            time.sleep(0.1)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def wait_for(check: object, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "the read model did not catch up"
+        time.sleep(0.1)
+
+
+def test_serve_runs_commands_and_the_projections(served: httpx.Client) -> None:
+    program = served.post("/v1/programs", json={"name": "Served"}).json()["id"]
+    assert served.post("/v1/mentors", json={"program_id": program, "person_id": "m",
+                                            "skills": [], "capacity": 1,
+                                            "monthly_minutes": 120}).status_code == 201
+    relationship = served.post("/v1/relationships", json={
+        "program_id": program, "mentor_id": "m", "mentee_id": "e", "message": "hi"}).json()["id"]
+    assert served.post(f"/v1/relationships/{relationship}/accept", json={}).status_code == 200
+    assert served.put(f"/v1/relationships/{relationship}/expectations",
+                      json=EXPECTATIONS).status_code == 200
+    history = f"/v1/relationships/{relationship}/history"
+    wait_for(lambda: served.get(history).status_code == 200
+             and len(served.get(history).json()["items"]) == 3)
+    assert [item["type"] for item in served.get(history).json()["items"]] == [
+        "Requested", "ConnectionEstablished", "ExpectationsSet"]
