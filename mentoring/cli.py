@@ -148,3 +148,9 @@ def main() -> None:
     """Entry point of the ``mentoring`` console script."""
     app()
 
+
+# The other commands register themselves on ``app`` when imported.
+from mentoring import (  # noqa: E402
+    cli_api,  # noqa: F401  (registers serve and keys)
+    cli_projections,  # noqa: F401  (registers project and rebuild)
+)

@@ -1,0 +1,110 @@
+"""``mentoring project`` (the projection worker) and ``mentoring rebuild NAME``."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from mentoring.bootstrap import Container, build_container
+from mentoring.cli import app, fail, load_settings
+from projections.catalog import NAMES, READ_MODELS
+from projections.runner import ProjectionRunner, select
+
+out = Console()
+err = Console(stderr=True)
+
+
+def open_container() -> Container:
+    try:
+        return build_container(load_settings())
+    except Exception as error:  # configuration or database errors, said plainly
+        raise fail(f"cannot open the database: {error}", 2) from None
+
+
+@app.command()
+def project(
+    names: Annotated[list[str] | None, typer.Argument(
+        metavar="[NAME]...", help=f"Projections to run (default all): {', '.join(NAMES)}.")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Print positions and lag, then exit.")
+                      ] = False,
+    poll_interval: Annotated[float, typer.Option(min=0.05, help="Seconds between polls.")] = 1.0,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Events per batch.")] = 2000,
+) -> None:
+    """Runs the projection worker: catches up, then follows new events until SIGTERM."""
+    from workers.projection_worker import ProjectionWorker
+
+    try:
+        models = select(READ_MODELS, names or [])
+    except KeyError as error:
+        raise fail(str(error.args[0]), 2) from None
+    container = open_container()
+    try:
+        if status:
+            print_status(ProjectionRunner(container.service, container.store, models))
+            return
+        worker = ProjectionWorker(container, models, poll_interval=poll_interval,
+                                  batch_size=batch_size)
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: worker.stopping.set())
+        err.print(f"projecting {', '.join(m.name for m in models)} "
+                  f"({container.store.kind}); stop with SIGTERM or Ctrl-C", highlight=False)
+        worker.run()
+        err.print("stopped after the last committed batch", highlight=False)
+    finally:
+        container.close()
+
+
+def print_status(runner: ProjectionRunner) -> None:
+    table = Table("projection", "version", "live", "position", "head", "lag", "updated")
+    for row in runner.status():
+        table.add_row(row["name"], str(row["version"]), "yes" if row["active"] else "building",
+                      str(row["position"]), str(row["head"]), str(row["lag"]),
+                      row["updated_at"])
+    out.print(table)
+
+
+@app.command()
+def rebuild(
+    name: Annotated[str, typer.Argument(metavar="NAME", help=f"One of: {', '.join(NAMES)}.")],
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Events per batch.")] = 5000,
+) -> None:
+    """Rebuilds a projection from the first event into new tables, then switches readers."""
+    try:
+        (model,) = select(READ_MODELS, [name])
+    except KeyError as error:
+        raise fail(str(error.args[0]), 2) from None
+    container = open_container()
+    try:
+        runner = ProjectionRunner(container.service, container.store, [model],
+                                  batch_size=batch_size)
+        columns = (TextColumn(f"rebuild {name}"), BarColumn(), MofNCompleteColumn(),
+                   TaskProgressColumn(), TextColumn("{task.fields[rate]:>8} events/s"),
+                   TextColumn("ETA"), TimeRemainingColumn())
+        started, built = time.perf_counter(), [0.0, 0]
+        with Progress(*columns, console=err) as progress:
+            task = progress.add_task(name, total=container.service.last_position(), rate="-")
+
+            def advance(position: int, head: int) -> None:
+                built[:] = [time.perf_counter() - started, position]
+                rate = position / max(built[0], 1e-6)
+                progress.update(task, completed=position, total=head, rate=f"{rate:,.0f}")
+
+            version = runner.rebuild(model, progress=advance)
+        seconds, events = built
+        typer.echo(f"rebuilt {name} as version {version}: {int(events)} events in {seconds:.1f}s "
+                   f"({events / max(seconds, 1e-6):,.0f} events/s); readers switched to it")
+    finally:
+        container.close()

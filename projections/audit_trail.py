@@ -1,0 +1,164 @@
+"""The audit trail: every event of every aggregate, hash-chained per aggregate.
+
+Entry hash = sha256(previous entry's hash + canonical JSON of the entry's non-personal
+fields: aggregate_id, version, type, occurred_at, actor, summary). ``audit_heads`` keeps
+each aggregate's last version and hash, so deleting the newest entry is detected too.
+A relationship's trail also holds the events of the goals linked to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from domain.erasure import Erasure
+from domain.goal import Goal
+from domain.mentor_profile import MentorProfile
+from domain.program import Program
+from domain.records import aggregate_name, event_name
+from domain.relationship import Relationship
+from projections.base import Batch, Positioned, ReadModel, events_of, ids_of, on
+from projections.sql import Table, dumps, in_clause, iso, read_rows
+from projections.storage import TranslatingCursor
+
+HASHED_FIELDS = ("aggregate_id", "version", "type", "occurred_at", "actor", "summary")
+ENTRIES = Table(
+    name="audit_entries",
+    key=("aggregate_id", "version"),
+    columns=("position", "aggregate_type", "type", "occurred_at", "actor", "summary", "hash"),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            aggregate_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            position {bigint} NOT NULL,
+            aggregate_type TEXT NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            PRIMARY KEY (aggregate_id, version)
+        )""",
+         "CREATE INDEX IF NOT EXISTS {table}_position ON {table} (position)"),
+)
+HEADS = Table(
+    name="audit_heads",
+    key=("aggregate_id",),
+    columns=("version", "hash"),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            aggregate_id TEXT PRIMARY KEY, version INTEGER NOT NULL, hash TEXT NOT NULL)""",),
+)
+LINKS = Table(
+    name="audit_links",
+    key=("relationship_id", "goal_id"),
+    columns=(),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            relationship_id TEXT NOT NULL, goal_id TEXT NOT NULL,
+            PRIMARY KEY (relationship_id, goal_id))""",),
+)
+SELECT_LINKED_GOALS = "SELECT goal_id FROM {links} WHERE relationship_id = %s ORDER BY goal_id"
+ALL_EVENTS = (*events_of(Relationship), *events_of(Goal), *events_of(MentorProfile),
+              *events_of(Program), *events_of(Erasure))
+
+
+def entry_hash(previous: str, entry: dict[str, Any]) -> str:
+    canonical = dumps({name: entry[name] for name in HASHED_FIELDS})
+    return hashlib.sha256((previous + canonical).encode()).hexdigest()
+
+
+class AuditTrail(ReadModel):
+    """Who did what, when, in which order; tamper-evident."""
+
+    name = "audit_trail"
+    tables = (ENTRIES, HEADS, LINKS)
+
+    def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
+        batch.rows(HEADS).preload(ids_of(events))
+
+    @on(*ALL_EVENTS)
+    def _recorded(self, batch: Batch, event: Any, position: int) -> None:
+        aggregate_id = str(event.originator_id)
+        heads = batch.rows(HEADS)
+        head = heads.get(aggregate_id) or {"aggregate_id": aggregate_id, "version": 0, "hash": ""}
+        entry = {
+            "aggregate_id": aggregate_id, "version": event.originator_version,
+            "position": position, "aggregate_type": aggregate_name(event),
+            "type": event_name(event), "occurred_at": iso(event.timestamp),
+            "actor": event.actor, "summary": event.summary(),
+        }
+        entry["hash"] = entry_hash(head["hash"], entry)
+        # A repeated or skipped version fails the batch: the primary key and this check.
+        if head["version"] != event.originator_version - 1:
+            raise ValueError(f"audit trail of {aggregate_id} at v{head['version']} "
+                             f"got v{event.originator_version}")
+        batch.insert(ENTRIES, entry)
+        heads.put({"aggregate_id": aggregate_id, "version": entry["version"],
+                   "hash": entry["hash"]})
+        relationship_id = getattr(event, "relationship_id", None)
+        if isinstance(event, Goal.Defined | Goal.LinkedToRelationship) and relationship_id:
+            batch.rows(LINKS).put({"relationship_id": relationship_id, "goal_id": aggregate_id})
+
+
+def trail_ids(cursor: TranslatingCursor, tables: dict[str, str], aggregate_id: str) -> list[str]:
+    """The aggregate and, for a relationship, the goals linked to it."""
+    cursor.execute(SELECT_LINKED_GOALS.format(links=tables[LINKS.name]), (aggregate_id,))
+    return [aggregate_id, *(goal_id for (goal_id,) in cursor.fetchall())]
+
+
+def read_trail(cursor: TranslatingCursor, kind: str, tables: dict[str, str], aggregate_id: str,
+               *, limit: int | None = None, after: int = 0,
+               types: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Entries of an aggregate (and its goals) in global order after a cursor position."""
+    clause, params = in_clause(kind, "aggregate_id", trail_ids(cursor, tables, aggregate_id))
+    where = f"{clause} AND position > %s"
+    params.append(after)
+    if types:
+        type_clause, type_params = in_clause(kind, "type", list(types))
+        where += f" AND {type_clause}"
+        params += type_params
+    order = "position" + (f" LIMIT {int(limit)}" if limit else "")
+    return read_rows(cursor, ENTRIES, tables[ENTRIES.name], where, params, order=order)
+
+
+def verify_trail(cursor: TranslatingCursor, kind: str, tables: dict[str, str],
+                 relationship_id: str) -> dict[str, Any]:
+    """Recomputes every chain of the trail; reports the first broken or missing entry."""
+    ids = trail_ids(cursor, tables, relationship_id)
+    clause, params = in_clause(kind, "aggregate_id", ids)
+    entries = read_rows(cursor, ENTRIES, tables[ENTRIES.name], clause, params,
+                        order="aggregate_id, version")
+    heads = {h["aggregate_id"]: h for h in read_rows(cursor, HEADS, tables[HEADS.name], clause,
+                                                     params)}
+    problems = []
+    for aggregate_id in ids:
+        chain = [e for e in entries if e["aggregate_id"] == aggregate_id]
+        problem = first_problem(aggregate_id, chain, heads.get(aggregate_id))
+        if problem:
+            problems.append(problem)
+    problems.sort(key=lambda p: (p.get("position") or 0, p["version"]))
+    return {"relationship_id": relationship_id, "valid": not problems,
+            "entries": len(entries), "aggregates": ids,
+            "first_problem": problems[0] if problems else None, "problems": problems}
+
+
+def first_problem(aggregate_id: str, chain: list[dict[str, Any]],
+                  head: dict[str, Any] | None) -> dict[str, Any] | None:
+    previous, expected_version = "", 1
+    for entry in chain:
+        where = {"aggregate_id": aggregate_id, "version": expected_version,
+                 "position": entry["position"]}
+        if entry["version"] != expected_version:
+            return {**where, "problem": "missing"}
+        if entry_hash(previous, entry) != entry["hash"]:
+            return {**where, "problem": "altered"}
+        previous, expected_version = entry["hash"], expected_version + 1
+    if head is None:
+        return {"aggregate_id": aggregate_id, "version": 1, "position": None,
+                "problem": "missing"} if chain else None
+    if head["version"] >= expected_version:  # entries after the last one were deleted
+        return {"aggregate_id": aggregate_id, "version": expected_version, "position": None,
+                "problem": "missing"}
+    if head["version"] != expected_version - 1 or head["hash"] != previous:
+        return {"aggregate_id": aggregate_id, "version": expected_version - 1,
+                "position": chain[-1]["position"] if chain else None, "problem": "altered"}
+    return None

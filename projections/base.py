@@ -1,0 +1,139 @@
+"""What every read model shares: its tables, its event handlers, and how a batch is applied.
+
+A read model is the batched form of ``eventsourcing``'s ``Projection``: instead of one
+``process_event`` per event and transaction, it gets a batch of (position, event) pairs
+and a ``Batch`` holding the rows the batch touches in memory; the runner writes those
+rows and the new position in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+from domain.base import MentoringCreated, MentoringEvent
+from projections.sql import Rows, Table, write_rows
+from projections.storage import TranslatingCursor
+
+Handler = Callable[[Any, "Batch", Any, int], None]
+Positioned = tuple[int, Any]
+
+
+class ProjectionOutOfOrder(RuntimeError):
+    """An event reached a view out of its aggregate's order: skipped or applied twice."""
+
+
+def on(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Marks a read model method as the handler of these event classes."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.handles = event_classes  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+def events_of(aggregate: type) -> tuple[type, ...]:
+    """Every event class defined on an aggregate class."""
+    return tuple(
+        value for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, MentoringEvent | MentoringCreated)
+    )
+
+
+def advance(row: dict[str, Any], event: Any) -> None:
+    """Moves a row that follows every event of one aggregate to the event's version."""
+    if row["version"] != event.originator_version - 1:
+        raise ProjectionOutOfOrder(
+            f"{type(event).__qualname__} v{event.originator_version} of "
+            f"{event.originator_id} reached a row at v{row['version']}"
+        )
+    row["version"] = event.originator_version
+
+
+class Batch:
+    """One transaction's worth of view changes for one read model."""
+
+    def __init__(self, cursor: TranslatingCursor, kind: str, tables: dict[str, str]) -> None:
+        self.cursor, self.kind, self.tables = cursor, kind, tables
+        self._rows: dict[str, Rows] = {}
+        self._inserts: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
+
+    def rows(self, table: Table) -> Rows:
+        if table.name not in self._rows:
+            self._rows[table.name] = Rows(self.cursor, self.kind, table, self.tables[table.name])
+        return self._rows[table.name]
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Queues a row to insert (never update): a second insert of a key fails the batch."""
+        self._inserts.setdefault(table.name, (table, []))[1].append(row)
+
+    def flush(self) -> None:
+        for rows in self._rows.values():
+            rows.flush()
+        for table, new_rows in self._inserts.values():
+            write_rows(self.cursor, self.kind, table, self.tables[table.name], new_rows,
+                       upsert=False)
+        self._inserts.clear()
+
+
+class ReadModel:
+    """A named set of view tables kept up to date from the notification log."""
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[Table, ...]]
+    handlers: ClassVar[dict[type, Handler]]
+    # Events whose personal (sealed) fields this model reads; all others stay sealed,
+    # which keeps personal text out of views and saves decrypting it.
+    personal_events: ClassVar[tuple[type, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = {}
+        for value in vars(cls).values():
+            for event_class in getattr(value, "handles", ()):
+                cls.handlers[event_class] = value
+
+    @property
+    def topics(self) -> list[str]:
+        """The event topics this model reads; the runner fetches only those."""
+        return sorted(get_topic(c) for c in self.handlers)
+
+    @property
+    def personal_topics(self) -> frozenset[str]:
+        return frozenset(get_topic(c) for c in self.personal_events)
+
+    def table_names(self, version: int) -> dict[str, str]:
+        return {t.name: f"{t.name}_v{version}" for t in self.tables}
+
+    def create_statements(self, kind: str, version: int) -> list[str]:
+        names = self.table_names(version)
+        return [s for t in self.tables for s in t.create_statements(kind, names[t.name])]
+
+    def drop_statements(self, version: int) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {name}" for name in self.table_names(version).values()]
+
+    def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
+        """Loads, in bulk, the rows the batch will touch (optional, for speed)."""
+
+    def apply(self, batch: Batch, events: Iterable[Positioned]) -> None:
+        events = list(events)
+        self.preload(batch, events)
+        for position, event in events:
+            handler = self.handlers.get(type(event))
+            if handler is not None:
+                handler(self, batch, event, position)
+        batch.flush()
+
+
+def ids_of(events: Iterable[Positioned], *classes: type, attribute: str = "") -> list[str]:
+    """The aggregate ids (or an attribute's values) of the events of some classes."""
+    found = []
+    for _, event in events:
+        if not classes or isinstance(event, classes):
+            value = getattr(event, attribute) if attribute else event.originator_id
+            if value is not None:
+                found.append(str(value))
+    return found

@@ -1,0 +1,182 @@
+"""The questions the API asks the read side; answered from view tables only, never by replay.
+
+Each query looks up the live version of its read model and reads that version's tables
+in one transaction. If a rebuild switched versions and dropped the old tables between
+the two, the query is retried once on the new version.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from domain.base import ERASED
+from projections import tracking
+from projections.at_risk import at_risk_of_program
+from projections.audit_trail import read_trail, verify_trail
+from projections.catalog import BY_NAME
+from projections.health_figures import health_figures
+from projections.matching import goal_of, mentors_of_program, suggest
+from projections.mentor_directory import keywords
+from projections.relationship_summaries import SUMMARIES, list_summaries, public
+from projections.sql import LAST_EVENT_POSITION, MISSING_TABLE_ERRORS, iso, month_key, read_rows
+from projections.storage import SqlStore, TranslatingCursor
+
+T = TypeVar("T")
+Reader = Callable[[TranslatingCursor, dict[str, str]], T]
+
+
+class InvalidCursor(ValueError):
+    """A pagination cursor this service did not hand out."""
+
+
+class ProjectionNotReady(RuntimeError):
+    """The read model has no live version yet (no projection ever ran on this database)."""
+
+
+def encode_cursor(position: int) -> str:
+    return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("p"):
+            raise ValueError(text)
+        return int(text[1:])
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}") from None
+
+
+def page(items: list[dict[str, Any]], limit: int, position_of: str = "position") -> dict[str, Any]:
+    """``{"items", "next_cursor"}`` from up to ``limit + 1`` rows."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items,
+            "next_cursor": encode_cursor(items[-1][position_of]) if more and items else None}
+
+
+class ReadModels:
+    """Queries over the live versions of the read models."""
+
+    def __init__(self, store: SqlStore, *, setup: Callable[[], None] | None = None) -> None:
+        self.store, self._setup = store, setup
+
+    def _read(self, name: str, reader: Reader[T]) -> T:
+        for attempt in range(2):
+            try:
+                with self.store.transaction(write=False) as cursor:
+                    version = tracking.active_version(cursor, name)
+                    if version is None:
+                        raise ProjectionNotReady(f"the {name} projection has not run yet")
+                    return reader(cursor, BY_NAME[name].table_names(version))
+            except Exception as error:
+                missing = any(text in str(error) for text in MISSING_TABLE_ERRORS)
+                if attempt or not missing:
+                    raise
+                if self._setup is not None and "projection_versions" in str(error):
+                    self._setup()
+        raise AssertionError("unreachable")
+
+    # ---- relationships ------------------------------------------------------
+
+    def relationship_summaries(self, program_ids: Sequence[str] | None = None, *,
+                               status: str | None = None, mentor_id: str | None = None,
+                               mentee_id: str | None = None, limit: int = 50,
+                               cursor: str | None = None) -> dict[str, Any]:
+        """Summaries in request order; ``program_ids=None`` means every program."""
+        after = decode_cursor(cursor)
+        rows = self._read("relationship_summaries", lambda c, t: list_summaries(
+            c, self.store.kind, t["relationship_summaries"], program_ids=program_ids,
+            status=status, mentor_id=mentor_id, mentee_id=mentee_id, limit=limit + 1,
+            after=after))
+        result = page(rows, limit)
+        result["items"] = [public(r) for r in result["items"]]
+        return result
+
+    def relationship_summary(self, relationship_id: str) -> dict[str, Any] | None:
+        rows = self._read("relationship_summaries", lambda c, t: read_rows(
+            c, SUMMARIES, t["relationship_summaries"], "relationship_id = %s", [relationship_id]))
+        return public(rows[0]) if rows else None
+
+    # ---- dashboards ---------------------------------------------------------
+
+    def program_health(self, program_id: str, now: datetime | None = None) -> dict[str, Any]:
+        """Every health figure of a program as of ``now``."""
+        at = now or datetime.now(tz=UTC)
+        return self._read("program_health", lambda c, t: health_figures(c, t, program_id, at))
+
+    def at_risk(self, program_id: str, now: datetime | None = None) -> dict[str, Any]:
+        """Open relationships of a program with their risk reasons as of ``now``."""
+        at = now or datetime.now(tz=UTC)
+        items = self._read("at_risk",
+                           lambda c, t: at_risk_of_program(c, t["at_risk_facts"], program_id, at))
+        return {"program_id": program_id, "as_of": iso(at), "items": items}
+
+    # ---- audit trail --------------------------------------------------------
+
+    def audit_trail(self, aggregate_id: str, limit: int = 100, cursor: str | None = None,
+                    types: Sequence[str] = ()) -> dict[str, Any]:
+        """An aggregate's trail (a relationship's includes its goals), oldest first."""
+        after = decode_cursor(cursor)
+        rows = self._read("audit_trail", lambda c, t: read_trail(
+            c, self.store.kind, t, aggregate_id, limit=limit + 1, after=after, types=types))
+        return page(rows, limit)
+
+    def verify_trail(self, relationship_id: str) -> dict[str, Any]:
+        """Recomputes the trail's hash chains; names the first broken or missing entry."""
+        return self._read("audit_trail",
+                          lambda c, t: verify_trail(c, self.store.kind, t, relationship_id))
+
+    # ---- mentors ------------------------------------------------------------
+
+    def mentor_directory(self, program_id: str, now: datetime | None = None
+                         ) -> list[dict[str, Any]]:
+        """The program's mentors with capacity and minutes left this month."""
+        month = month_key(now or datetime.now(tz=UTC))
+        return self._read("mentor_directory",
+                          lambda c, t: mentors_of_program(c, t, program_id, month))
+
+    def suggest_mentors(self, goal_id: str, now: datetime | None = None,
+                        title: str | None = None) -> dict[str, Any] | None:
+        """Mentors ranked for a goal with the score explained; None for an unknown goal.
+
+        ``title`` is the goal's (personal) title, read from the goal by the caller: its words
+        count for the skill fit but are never stored in a view."""
+        month = month_key(now or datetime.now(tz=UTC))
+
+        def read(cursor: TranslatingCursor, tables: dict[str, str]) -> dict[str, Any] | None:
+            goal = goal_of(cursor, tables, goal_id)
+            if goal is None:
+                return None
+            if title and title != ERASED:
+                goal["keywords"] = sorted({*goal["keywords"], *keywords(title)})
+            mentors = mentors_of_program(cursor, tables, goal["program_id"], month)
+            return {"goal_id": goal_id, "program_id": goal["program_id"],
+                    "mentee_id": goal["mentee_id"], "month": month,
+                    "items": suggest(goal, mentors)}
+
+        return self._read("mentor_directory", read)
+
+    # ---- positions ----------------------------------------------------------
+
+    def positions(self) -> list[dict[str, Any]]:
+        """Each live read model's position and its lag behind the newest event."""
+        try:
+            with self.store.transaction(write=False) as cursor:
+                cursor.execute(LAST_EVENT_POSITION[self.store.kind])
+                head = int(cursor.fetchone()[0] or 0)
+                rows = tracking.all_positions(cursor)
+        except Exception as error:
+            if any(text in str(error) for text in MISSING_TABLE_ERRORS):
+                return []
+            raise
+        return [{"name": r["name"], "version": r["version"], "position": r["position"],
+                 "last_position": head, "lag": max(head - r["position"], 0),
+                 "updated_at": r["updated_at"]}
+                for r in rows if r["active"]]

@@ -1,0 +1,118 @@
+"""The audit trail: every event of a relationship and its goals, hash-chained, verifiable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from mentoring.bootstrap import Container
+from projections import tracking
+from tests.projections.scenario import Scenario
+
+
+def trail_table(container: Container, logical: str) -> str:
+    with container.store.transaction(write=False) as cursor:
+        version = tracking.active_version(cursor, "audit_trail")
+    return f"{logical}_v{version}"
+
+
+def execute(container: Container, statement: str, *params: object) -> None:
+    with container.store.transaction() as cursor:
+        cursor.execute(statement, params)
+
+
+def test_trail_holds_the_relationship_and_its_goal_in_order(
+    container: Container, scenario: Scenario
+) -> None:
+    items = container.read_models.audit_trail(scenario.r[4], limit=100)["items"]
+    assert [(i["aggregate_type"], i["type"]) for i in items] == [
+        ("Relationship", "Requested"), ("Relationship", "ConnectionEstablished"),
+        ("Relationship", "ExpectationsSet"), ("Goal", "Defined"),
+        ("Relationship", "SessionScheduled"), ("Relationship", "SessionHeld"),
+        ("Relationship", "Paused"), ("Relationship", "Resumed"),
+        ("Relationship", "SessionScheduled"), ("Relationship", "SessionHeld"),
+        ("Relationship", "Concluded"),
+    ]
+    first = items[0]
+    assert (first["version"], first["actor"], first["occurred_at"]) == (
+        1, "e4", "2026-01-06T10:00:00.000000+00:00")
+    assert first["summary"] == "Mentee e4 asked mentor m2 for mentoring"
+    assert "Hello" not in json.dumps(items)  # the request's message is personal
+
+
+def test_each_hash_chains_the_previous_one_of_its_aggregate(
+    container: Container, scenario: Scenario
+) -> None:
+    items = container.read_models.audit_trail(scenario.r[4], limit=100)["items"]
+    previous = ""
+    for item in (i for i in items if i["aggregate_type"] == "Relationship"):
+        fields = {k: item[k] for k in ("aggregate_id", "version", "type", "occurred_at",
+                                       "actor", "summary")}
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
+        assert item["hash"] == hashlib.sha256((previous + canonical).encode()).hexdigest()
+        previous = item["hash"]
+
+
+def test_trail_pages_by_cursor(container: Container, scenario: Scenario) -> None:
+    read = container.read_models.audit_trail
+    first = read(scenario.r[4], limit=4)
+    rest = read(scenario.r[4], limit=100, cursor=first["next_cursor"])
+    assert len(first["items"]) + len(rest["items"]) == 11
+    assert rest["next_cursor"] is None
+    held = read(scenario.r[4], types=["SessionHeld"])["items"]
+    assert [i["version"] for i in held] == [5, 9]
+
+
+def test_verify_accepts_an_untouched_trail(container: Container, scenario: Scenario) -> None:
+    report = container.read_models.verify_trail(scenario.r[1])
+    assert report["valid"] is True
+    assert report["aggregates"] == [scenario.r[1], scenario.g[1]]
+    assert report["first_problem"] is None
+
+
+def test_verify_reports_an_altered_entry(container: Container, scenario: Scenario) -> None:
+    execute(container, f"UPDATE {trail_table(container, 'audit_entries')} SET actor = %s "
+            "WHERE aggregate_id = %s AND version = %s", "someone-else", scenario.r[1], 3)
+    report = container.read_models.verify_trail(scenario.r[1])
+    assert report["valid"] is False
+    assert report["first_problem"]["problem"] == "altered"
+    assert (report["first_problem"]["aggregate_id"], report["first_problem"]["version"]) == (
+        scenario.r[1], 3)
+
+
+def test_verify_reports_a_deleted_entry(container: Container, scenario: Scenario) -> None:
+    execute(container, f"DELETE FROM {trail_table(container, 'audit_entries')} "
+            "WHERE aggregate_id = %s AND version = %s", scenario.r[1], 4)
+    problem = container.read_models.verify_trail(scenario.r[1])["first_problem"]
+    assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
+        scenario.r[1], 4, "missing")
+
+
+def test_verify_reports_the_newest_entry_deleted(container: Container, scenario: Scenario) -> None:
+    execute(container, f"DELETE FROM {trail_table(container, 'audit_entries')} "
+            "WHERE aggregate_id = %s AND version = %s", scenario.r[4], 10)
+    problem = container.read_models.verify_trail(scenario.r[4])["first_problem"]
+    assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
+        scenario.r[4], 10, "missing")
+
+
+def test_verify_reports_an_entry_rewritten_with_a_fresh_hash(
+    container: Container, scenario: Scenario
+) -> None:
+    # Rewriting the goal's newest entry and its hash leaves a valid chain; the head remembers.
+    entries = trail_table(container, "audit_entries")
+    with container.store.transaction() as cursor:
+        cursor.execute(f"SELECT hash FROM {entries} WHERE aggregate_id = %s AND version = 1",
+                       (scenario.g[1],))
+        (previous,) = cursor.fetchone()
+    forged = {"aggregate_id": scenario.g[1], "version": 2, "type": "Abandoned",
+              "occurred_at": "2026-01-31T09:00:00.000000+00:00", "actor": "e1",
+              "summary": "Goal abandoned"}
+    canonical = json.dumps(forged, sort_keys=True, separators=(",", ":"))
+    execute(container, f"UPDATE {entries} SET type = %s, summary = %s, hash = %s "
+            "WHERE aggregate_id = %s AND version = 2", "Abandoned", "Goal abandoned",
+            hashlib.sha256((previous + canonical).encode()).hexdigest(), scenario.g[1])
+    problem = container.read_models.verify_trail(scenario.r[1])["first_problem"]
+    assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
+        scenario.g[1], 2, "altered")
