@@ -16,6 +16,8 @@ from mentoring.demo import DemoProgram
 from mentoring.personal_data import KeyVault
 from projections.storage import SqlStore
 
+COPY_EVENTS = ("COPY mentoring_events (originator_id, originator_version, topic, state)"
+               " FROM STDIN")
 EVENTS_PER_MENTEE = 32  # about what a year of the demo writes per mentee
 
 
@@ -35,19 +37,18 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
     DemoProgram(memory, mentors=max(mentees // 3, 2), mentees=mentees, months=12,
                 seed=seed).run(progress)
     written = 0
-    with psycopg.connect(database.postgres_dsn) as conn, conn.cursor() as cursor:
-        with cursor.copy("COPY mentoring_events (originator_id, originator_version, topic, state)"
-                         " FROM STDIN") as copy:
-            position = 0
-            while True:
-                batch = memory.recorder.select_notifications(start=position, limit=10_000,
-                                                             inclusive_of_start=False)
-                if not batch:
-                    break
-                for n in batch:
-                    copy.write_row((n.originator_id, n.originator_version, n.topic, n.state))
-                written += len(batch)
-                position = batch[-1].id
+    with psycopg.connect(database.postgres_dsn) as conn, conn.cursor() as cursor, \
+            cursor.copy(COPY_EVENTS) as copy:
+        position = 0
+        while True:
+            batch = memory.recorder.select_notifications(start=position, limit=10_000,
+                                                         inclusive_of_start=False)
+            if not batch:
+                break
+            for n in batch:
+                copy.write_row((n.originator_id, n.originator_version, n.topic, n.state))
+            written += len(batch)
+            position = batch[-1].id
     memory.close()
     store.close()
     return written
@@ -80,43 +81,42 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
                                       capacity=4, monthly_minutes=240, actor="bench", at=start)
                for i in range(max(count // 3, 1))]
     written = 0
-    with psycopg.connect(database.postgres_dsn) as conn, conn.cursor() as cursor:
-        with cursor.copy("COPY mentoring_events (originator_id, originator_version, topic, state)"
-                         " FROM STDIN") as copy:
-            def put(*aggregates: object) -> None:
-                nonlocal written
-                for aggregate in aggregates:
-                    for event in aggregate.collect_events():  # type: ignore[attr-defined]
-                        stored = service.mapper.to_stored_event(event)
-                        copy.write_row((stored.originator_id, stored.originator_version,
-                                        stored.topic, stored.state))
-                        written += 1
+    with psycopg.connect(database.postgres_dsn) as conn, conn.cursor() as cursor, \
+            cursor.copy(COPY_EVENTS) as copy:
+        def put(*aggregates: object) -> None:
+            nonlocal written
+            for aggregate in aggregates:
+                for event in aggregate.collect_events():  # type: ignore[attr-defined]
+                    stored = service.mapper.to_stored_event(event)
+                    copy.write_row((stored.originator_id, stored.originator_version,
+                                    stored.topic, stored.state))
+                    written += 1
 
-            put(program)
-            for index in range(count):
-                mentor = mentors[index % len(mentors)]
-                at = start + timedelta(days=rnd.uniform(0, 300))
-                rel = Relationship.request(program_id=str(program.id), mentor_id=mentor.person_id,
-                                           mentee_id=f"e{index}", message="Please mentor me",
-                                           actor="bench", at=at)
-                if rnd.random() < 0.9:
-                    rel.accept(actor="bench", at=at + timedelta(days=1))
-                    rel.set_expectations(meeting_every_days=14, session_minutes=60,
-                                         monthly_minutes_cap=240, topics=["career"],
-                                         channel="video", review_every_days=90,
-                                         actor="bench", at=at + timedelta(days=2))
-                    for week in range(rnd.randint(0, 4)):
-                        when = at + timedelta(days=3 + 14 * week)
-                        session = rel.schedule_session(scheduled_for=when, duration_minutes=60,
-                                                       agenda=None, actor="bench", at=when)
-                        rel.hold_session(session_id=session, held_at=when, duration_minutes=60,
-                                         mentee_on_time=True, mentee_prepared=True, notes=None,
-                                         actor="bench", at=when)
-                    if rnd.random() < 0.2:
-                        rel.conclude(reason="Done", outcome="goals met", actor="bench",
-                                     at=at + timedelta(days=80))
-                put(rel)
-            put(*mentors)
+        put(program)
+        for index in range(count):
+            mentor = mentors[index % len(mentors)]
+            at = start + timedelta(days=rnd.uniform(0, 300))
+            rel = Relationship.request(program_id=str(program.id), mentor_id=mentor.person_id,
+                                       mentee_id=f"e{index}", message="Please mentor me",
+                                       actor="bench", at=at)
+            if rnd.random() < 0.9:
+                rel.accept(actor="bench", at=at + timedelta(days=1))
+                rel.set_expectations(meeting_every_days=14, session_minutes=60,
+                                     monthly_minutes_cap=240, topics=["career"],
+                                     channel="video", review_every_days=90,
+                                     actor="bench", at=at + timedelta(days=2))
+                for week in range(rnd.randint(0, 4)):
+                    when = at + timedelta(days=3 + 14 * week)
+                    session = rel.schedule_session(scheduled_for=when, duration_minutes=60,
+                                                   agenda=None, actor="bench", at=when)
+                    rel.hold_session(session_id=session, held_at=when, duration_minutes=60,
+                                     mentee_on_time=True, mentee_prepared=True, notes=None,
+                                     actor="bench", at=when)
+                if rnd.random() < 0.2:
+                    rel.conclude(reason="Done", outcome="goals met", actor="bench",
+                                 at=at + timedelta(days=80))
+            put(rel)
+        put(*mentors)
     service.close()
     store.close()
     return str(program.id), written

@@ -18,7 +18,8 @@ def test_every_benchmark_runs_at_tiny_size_and_writes_its_figures(
                  "--output", str(output)]) == 0
     text = output.read_text()
     assert "| figure | value | baseline | ratio | target | met | notes |" in text
-    for expected in ("Write path, application service", "Time travel by version",
-                     "Time travel as of an instant"):
+    for expected in ("Write path, application service", "Write path, HTTP API",
+                     "Projection rebuild", "Live lag", "Time travel by version",
+                     "Time travel as of an instant", "Read API: program health"):
         assert expected in text
-    assert len(benchmarks()) >= 2
+    assert len(benchmarks()) == 6
