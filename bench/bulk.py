@@ -8,8 +8,10 @@ database), and the stored events are copied into PostgreSQL in their order.
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import UUID
 
 import psycopg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.application import MentoringService
 from mentoring.demo import DemoProgram
@@ -19,6 +21,64 @@ from projections.storage import SqlStore
 COPY_EVENTS = ("COPY mentoring_events (originator_id, originator_version, topic, state)"
                " FROM STDIN")
 EVENTS_PER_MENTEE = 32  # about what a year of the demo writes per mentee
+STAGE_KEYS = "CREATE TEMP TABLE bulk_keys (LIKE personal_data_keys INCLUDING DEFAULTS)"
+STAGE_INDEX = "CREATE TEMP TABLE bulk_index (LIKE personal_data_index INCLUDING DEFAULTS)"
+
+
+class DirectCommit:
+    """Saves each command in the caller's thread: the in-memory store of a bulk load has no
+    round trips to share, so the group-commit thread hand-off per command is pure cost."""
+
+    def __init__(self, save: Callable[..., list[tuple[object, int | None]]]) -> None:
+        self._save = save
+
+    def save(self, *aggregates: object) -> int | None:
+        positions = [p for _, p in self._save(*aggregates) if p is not None]
+        return max(positions, default=None)
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+class BulkVault(KeyVault):
+    """A key vault for bulk loads: new keys and subject-index rows are made in memory and
+    written with COPY in ``flush``, instead of a transaction (or two) per person and per
+    (person, aggregate) pair. Only for a loader that owns the database meanwhile."""
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__(store)
+        self._fresh: dict[str, tuple[bytes, AESGCM]] = {}
+        self._pairs: set[tuple[str, str]] = set()
+
+    def _key(self, person_id: str, *, create: bool, cached: bool = True) -> AESGCM | None:
+        fresh = self._fresh.get(person_id)
+        if fresh is None and create:
+            raw = AESGCM.generate_key(bit_length=256)
+            fresh = self._fresh[person_id] = (raw, AESGCM(raw))
+        if fresh is not None:
+            return fresh[1]
+        return super()._key(person_id, create=False, cached=cached)
+
+    def index(self, person_id: str, aggregate_id: UUID) -> None:
+        self._pairs.add((person_id, str(aggregate_id)))
+
+    def flush(self) -> None:
+        """Writes the keys and index rows made so far (existing ones are kept)."""
+        created = "1970-01-01T00:00:00Z"
+        with self.store.transaction() as cursor:
+            cursor.execute(STAGE_KEYS)
+            cursor.copy_rows("COPY bulk_keys (person_id, data_key, created_at) FROM STDIN",
+                             [(p, raw, created) for p, (raw, _) in self._fresh.items()])
+            cursor.execute("INSERT INTO personal_data_keys SELECT * FROM bulk_keys "
+                           "ON CONFLICT (person_id) DO NOTHING")
+            cursor.execute(STAGE_INDEX)
+            cursor.copy_rows("COPY bulk_index (person_id, aggregate_id) FROM STDIN",
+                             sorted(self._pairs))
+            cursor.execute("INSERT INTO personal_data_index SELECT * FROM bulk_index "
+                           "ON CONFLICT (person_id, aggregate_id) DO NOTHING")
+            cursor.execute("DROP TABLE bulk_keys")
+            cursor.execute("DROP TABLE bulk_index")
+        self._pairs.clear()
 
 
 def load_demo_events(url: str, events: int, *, seed: int = 11,
@@ -31,8 +91,9 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
     store = SqlStore(postgres_dsn=database.postgres_dsn)
     # Creates the event tables, with the same vault so keys land in the target database.
     MentoringService(env=database.env, vault=KeyVault(store)).close()
-    memory = MentoringService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                              vault=KeyVault(store))
+    vault = BulkVault(store)
+    memory = MentoringService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault)
+    memory._group = DirectCommit(memory._save_now)  # type: ignore[assignment]
     mentees = max(events // EVENTS_PER_MENTEE, 2)
     DemoProgram(memory, mentors=max(mentees // 3, 2), mentees=mentees, months=12,
                 seed=seed).run(progress)
@@ -49,6 +110,7 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
                 copy.write_row((n.originator_id, n.originator_version, n.topic, n.state))
             written += len(batch)
             position = batch[-1].id
+    vault.flush()
     memory.close()
     store.close()
     return written
@@ -72,7 +134,8 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
     database = parse_database_url(url)
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
     store = SqlStore(postgres_dsn=database.postgres_dsn)
-    service = MentoringService(env=database.env, vault=KeyVault(store))
+    vault = BulkVault(store)
+    service = MentoringService(env=database.env, vault=vault)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     program = Program.create(name="Bench", description=None, actor="bench", at=start)
     mentors = [MentorProfile.register(program_id=str(program.id), person_id=f"m{i}",
@@ -117,6 +180,7 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
                                  at=at + timedelta(days=80))
             put(rel)
         put(*mentors)
+    vault.flush()
     service.close()
     store.close()
     return str(program.id), written

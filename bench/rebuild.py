@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from bench.bulk import load_demo_events
 from bench.harness import Figure, container_on
 from projections.catalog import BY_NAME
 from projections.runner import ProjectionRunner
 
+REBUILD_BATCH = 100_000  # what `mentoring rebuild` uses
 REBUILT = ("relationship_summaries", "program_health", "audit_trail")
 
 
@@ -29,15 +32,19 @@ def raw_read_and_decode(container, batch: int = 1000) -> float:  # type: ignore[
 
 
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
-    stored = load_demo_events(url, int(size["rebuild_events"]))
+    # Generated in another process, so that the measured one starts clean, as a
+    # `mentoring rebuild` does (a 1M-event in-memory demo leaves a large, fragmented heap).
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        stored = pool.submit(load_demo_events, url, int(size["rebuild_events"])).result()
     with container_on(url) as container:
         raw = raw_read_and_decode(container)
         models = [BY_NAME[name] for name in REBUILT]
-        runner = ProjectionRunner(container.service, container.store, models)
+        runner = ProjectionRunner(container.service, container.store, models,
+                                  batch_size=REBUILD_BATCH)
         runner.setup()
         started = time.perf_counter()
-        for model in models:
-            runner.rebuild(model, drop_after=0)
+        # One pass: each batch read and decoded once, applied to all three new versions.
+        runner.rebuild_many(models, drop_after=0)
         seconds = time.perf_counter() - started
     rate = stored / seconds
     return [Figure(
@@ -45,4 +52,5 @@ def measure(url: str, size: dict[str, float]) -> list[Figure]:
         baseline=raw, baseline_name="raw read + decode of the same rows",
         target=">= 20,000 events/s", met=rate >= 20_000,
         notes=f"{stored:,} stored events (demo generator, bulk-loaded with COPY); "
-              f"all three rebuilt in {seconds:.1f} s")]
+              f"all three rebuilt together (one pass, batches of {REBUILD_BATCH}) "
+              f"in {seconds:.1f} s")]

@@ -115,7 +115,7 @@ class MentoringService(Application[UUID]):
                  vault: PersonalDataVault | None = None) -> None:
         self.vault = vault
         self._local = threading.local()
-        self._programs: dict[UUID, str] = {}
+        self._identities: dict[UUID, tuple[str, str]] = {}
         super().__init__(env)
         self._group = GroupCommit(self._save_now, IntegrityError)
         # Queries read through an uncached repository: a cached aggregate keeps decrypted
@@ -327,26 +327,27 @@ class MentoringService(Application[UUID]):
                            version, as_of)
 
     def program_of(self, aggregate_id: str) -> str:
-        """The program an aggregate belongs to (its id for a program); cached, as it never
-        changes. Raises NotFound for an unknown id."""
+        """The program an aggregate belongs to (its id for a program). Raises NotFound."""
+        return self._identity(aggregate_id)[1]
+
+    def aggregate_type(self, aggregate_id: str) -> str:
+        """``Relationship``, ``Goal``, ``MentorProfile``, ``Program`` or ``Erasure``."""
+        return self._identity(aggregate_id)[0]
+
+    def _identity(self, aggregate_id: str) -> tuple[str, str]:
+        """(type, program) of an aggregate, from its first event; cached: neither changes."""
         uuid = parse_id(aggregate_id)
-        known = self._programs.get(uuid)
+        known = self._identities.get(uuid)
         if known is None:
             first = self._events(uuid, lte=1)
             if not first:
                 raise NotFound(f"nothing has id {aggregate_id}")
-            known = getattr(first[0], "program_id", None) or str(uuid)
-            if len(self._programs) > COMMAND_CACHE_SIZE * 10:
-                self._programs.clear()
-            self._programs[uuid] = known
+            known = (type(first[0]).__qualname__.split(".")[0],
+                     getattr(first[0], "program_id", None) or str(uuid))
+            if len(self._identities) > COMMAND_CACHE_SIZE * 10:
+                self._identities.clear()
+            self._identities[uuid] = known
         return known
-
-    def aggregate_type(self, aggregate_id: str) -> str:
-        """``Relationship``, ``Goal``, ``MentorProfile`` or ``Program``."""
-        first = self._events(parse_id(aggregate_id), lte=1)
-        if not first:
-            raise NotFound(f"nothing has id {aggregate_id}")
-        return type(first[0]).__qualname__.split(".")[0]
 
     def history(self, aggregate_id: str) -> list[dict[str, Any]]:
         """Every event of one aggregate, in order, as plain data."""

@@ -113,4 +113,7 @@ def aware(field: str, value: datetime) -> datetime:
     """Checks a datetime carries a timezone, so months and instants are unambiguous."""
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidValue(field, "must be an ISO-8601 date-time with a timezone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidValue(field, "is out of the supported range of dates") from None

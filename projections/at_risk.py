@@ -1,17 +1,21 @@
 """At-risk relationships: the facts per relationship, and the reasons computed as of a time.
 
-The view stores facts (last session, agreed interval, last review, no-show streak); the
-reasons depend on "now", so they are computed when asked, from the view alone.
+The view stores facts (last session, agreed interval, last review, no-show streak) and,
+for each reason that applies, the instant from which it holds (``risk_1`` <= ... <=
+``risk_4``: e.g. last session + 2 x the interval, connection + 14 days). Which reasons hold
+depends on "now": a relationship has k reasons at ``now`` when ``risk_k <= now`` and
+``risk_(k+1)`` is later or absent, so the database finds a page of them, most reasons
+first, with an index; their figures are computed for that page only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, ids_of, on
+from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, parse_time, read_rows
 from projections.storage import TranslatingCursor
 
@@ -25,7 +29,8 @@ FACTS = Table(
     columns=("program_id", "mentor_id", "mentee_id", "status", "version", "connected_at",
              "expectations_set_at", "meeting_every_days", "resumed_at", "last_session_at",
              "last_review_at", "last_mentor_satisfaction", "last_mentee_satisfaction",
-             "no_shows_in_a_row", "no_shows_by_mentee", "no_shows_by_mentor"),
+             "no_shows_in_a_row", "no_shows_by_mentee", "no_shows_by_mentor",
+             "risk_1", "risk_2", "risk_3", "risk_4"),
     ddl=(
         """CREATE TABLE IF NOT EXISTS {table} (
             relationship_id TEXT PRIMARY KEY,
@@ -44,12 +49,22 @@ FACTS = Table(
             last_mentee_satisfaction INTEGER,
             no_shows_in_a_row INTEGER NOT NULL,
             no_shows_by_mentee INTEGER NOT NULL,
-            no_shows_by_mentor INTEGER NOT NULL
+            no_shows_by_mentor INTEGER NOT NULL,
+            risk_1 TEXT, risk_2 TEXT, risk_3 TEXT, risk_4 TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, status)",
+        # Pages of at-risk relationships: in id order among many, or by risk time among few.
+        "CREATE INDEX IF NOT EXISTS {table}_risky ON {table} (program_id, relationship_id) "
+        "WHERE risk_1 IS NOT NULL",
+        *(f"CREATE INDEX IF NOT EXISTS {{table}}_risk_{k} ON {{table}} (program_id, risk_{k}) "
+          f"WHERE risk_{k} IS NOT NULL" for k in range(1, 5)),
     ),
 )
 SELECT_OPEN_OF_PROGRAM = "program_id = %s AND status IN ('active', 'paused')"
+# A reason that holds whatever the time asked (repeated no-shows) counts from the dawn of time.
+ALWAYS = "0001-01-01T00:00:00.000000+00:00"
+MICROSECOND = timedelta(microseconds=1)
+MAX_REASONS = 4
 
 
 class AtRisk(ReadModel):
@@ -58,24 +73,39 @@ class AtRisk(ReadModel):
     name = "at_risk"
     tables = (FACTS,)
 
+    def apply(self, batch: Batch, events: Iterable[Positioned]) -> None:
+        events = list(events)
+        self.preload(batch, events)
+        handlers = self.handlers
+        for position, event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, batch, event, position)
+        for row in batch.rows(FACTS).dirty():
+            times = risk_times(row)
+            for k in range(1, MAX_REASONS + 1):
+                row[f"risk_{k}"] = times[k - 1] if k <= len(times) else None
+        batch.flush()
+
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         batch.rows(FACTS).preload(ids_of(events))
 
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:
         batch.rows(FACTS).put({
-            "relationship_id": str(event.originator_id), "program_id": event.program_id,
+            "relationship_id": id_text(event.originator_id), "program_id": event.program_id,
             "mentor_id": event.mentor_id, "mentee_id": event.mentee_id,
             "status": "requested", "version": 1, "connected_at": None,
             "expectations_set_at": None, "meeting_every_days": None, "resumed_at": None,
             "last_session_at": None, "last_review_at": None,
             "last_mentor_satisfaction": None, "last_mentee_satisfaction": None,
             "no_shows_in_a_row": 0, "no_shows_by_mentee": 0, "no_shows_by_mentor": 0,
+            "risk_1": None, "risk_2": None, "risk_3": None, "risk_4": None,
         })
 
     @on(*(c for c in events_of(Relationship) if c is not Relationship.Requested))
     def _changed(self, batch: Batch, event: Any, position: int) -> None:
-        row = batch.rows(FACTS).get(str(event.originator_id))
+        row = batch.rows(FACTS).get(id_text(event.originator_id))
         assert row is not None, f"no facts for {event.originator_id}"
         advance(row, event)
         kind, at = type(event), iso(event.timestamp)
@@ -110,24 +140,56 @@ def days_between(earlier: str | None, now: datetime) -> float | None:
     return None if start is None else round((now - start).total_seconds() / 86400, 2)
 
 
+def session_clock(row: dict[str, Any]) -> str:
+    """Since when the no-session clock runs: a resumption or the agreement restarts it too."""
+    return str(max(filter(None, (row["last_session_at"], row["expectations_set_at"],
+                                 row["resumed_at"]))))
+
+
+def after_days(start: str, days: float) -> datetime:
+    """The first instant more than ``days`` after ``start``."""
+    begun = parse_time(start)
+    assert begun is not None
+    return begun + timedelta(days=days) + MICROSECOND
+
+
+def risk_times(row: dict[str, Any]) -> list[str]:
+    """From when each reason holds (sorted): a relationship has k reasons at ``now`` exactly
+    when its k-th time is <= now and its (k+1)-th is later or absent. Stored (risk_1..4),
+    they let the database find, count and order the reasons of "now" with an index."""
+    if row["status"] not in ("active", "paused"):
+        return []
+    times = []
+    every = row["meeting_every_days"]
+    if row["status"] == "active" and every:
+        times.append(iso(after_days(session_clock(row), 2 * every)) or "")
+    if row["connected_at"] and not row["expectations_set_at"]:
+        times.append(iso(after_days(row["connected_at"], NO_EXPECTATIONS_AFTER_DAYS)) or "")
+    if row["last_review_at"] is not None and min(
+            row["last_mentor_satisfaction"], row["last_mentee_satisfaction"]) <= LOW_SATISFACTION:
+        times.append(row["last_review_at"])
+    if row["no_shows_in_a_row"] >= REPEATED_NO_SHOWS:
+        times.append(ALWAYS)
+    return sorted(times)
+
+
 def reasons_for(row: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """Why a relationship is at risk as of ``now``, each reason a code with its figures."""
     reasons: list[dict[str, Any]] = []
     every = row["meeting_every_days"]
     if row["status"] == "active" and every:
-        # A resumption or the agreement itself restarts the clock, not only a session.
-        since = max(filter(None, (row["last_session_at"], row["expectations_set_at"],
-                                  row["resumed_at"])))
-        days = days_between(since, now) or 0.0
-        if days > 2 * every:
+        since = session_clock(row)
+        if now >= after_days(since, 2 * every):
             reasons.append({"code": "no_session_for_2x_interval",
-                            "days_without_session": days, "meeting_every_days": every,
+                            "days_without_session": days_between(since, now),
+                            "meeting_every_days": every,
                             "last_session_at": row["last_session_at"]})
-    if row["connected_at"] and not row["expectations_set_at"]:
-        days = days_between(row["connected_at"], now) or 0.0
-        if days > NO_EXPECTATIONS_AFTER_DAYS:
-            reasons.append({"code": "no_expectations_14_days_after_connection",
-                            "days_since_connection": days, "connected_at": row["connected_at"]})
+    connected = row["connected_at"]
+    if (connected and not row["expectations_set_at"]
+            and now >= after_days(connected, NO_EXPECTATIONS_AFTER_DAYS)):
+        reasons.append({"code": "no_expectations_14_days_after_connection",
+                        "days_since_connection": days_between(connected, now),
+                        "connected_at": connected})
     if row["last_review_at"] is not None and row["last_review_at"] <= iso(now):
         lowest = min(row["last_mentor_satisfaction"], row["last_mentee_satisfaction"])
         if lowest <= LOW_SATISFACTION:
@@ -143,17 +205,33 @@ def reasons_for(row: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     return reasons
 
 
-def at_risk_of_program(cursor: TranslatingCursor, table: str, program_id: str,
-                       now: datetime) -> list[dict[str, Any]]:
-    """Open relationships of a program with at least one reason, most reasons first."""
-    found = []
-    for row in read_rows(cursor, FACTS, table, SELECT_OPEN_OF_PROGRAM, [program_id],
-                         order="relationship_id"):
-        reasons = reasons_for(row, now)
-        if reasons:
+def at_risk_of_program(cursor: TranslatingCursor, table: str, program_id: str, now: datetime,
+                       *, limit: int | None = None,
+                       after: tuple[int, str] | None = None) -> list[dict[str, Any]]:
+    """Open relationships of a program with at least one reason as of ``now``, most reasons
+    first, then by id; up to ``limit`` after the (reasons, relationship id) ``after``.
+
+    Each number of reasons is one indexed query on the stored risk times, so a page reads
+    about ``limit`` rows however many relationships the program has."""
+    at = iso(now)
+    found: list[dict[str, Any]] = []
+    start = after[0] if after else MAX_REASONS
+    for k in range(start, 0, -1):
+        wanted = None if limit is None else limit - len(found)
+        if wanted is not None and wanted <= 0:
+            break
+        where = f"program_id = %s AND risk_{k} <= %s"
+        params: list[Any] = [program_id, at]
+        if k < MAX_REASONS:
+            where += f" AND (risk_{k + 1} IS NULL OR risk_{k + 1} > %s)"
+            params.append(at)
+        if after and k == after[0]:
+            where += " AND relationship_id > %s"
+            params.append(after[1])
+        order = "relationship_id" + (f" LIMIT {int(wanted)}" if wanted is not None else "")
+        for row in read_rows(cursor, FACTS, table, where, params, order=order):
             found.append({"relationship_id": row["relationship_id"],
                           "program_id": row["program_id"], "mentor_id": row["mentor_id"],
                           "mentee_id": row["mentee_id"], "status": row["status"],
-                          "reasons": reasons})
-    found.sort(key=lambda item: -len(item["reasons"]))
+                          "reasons": reasons_for(row, now)})
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from json.encoder import encode_basestring as encode_string  # what json.dumps uses
 from typing import Any
 
 from domain.erasure import Erasure
@@ -18,11 +19,12 @@ from domain.mentor_profile import MentorProfile
 from domain.program import Program
 from domain.records import aggregate_name, event_name
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, events_of, ids_of, on
+from projections.base import Batch, Positioned, ReadModel, events_of, id_text, ids_of, on
 from projections.sql import Table, dumps, in_clause, iso, read_rows
 from projections.storage import TranslatingCursor
 
 HASHED_FIELDS = ("aggregate_id", "version", "type", "occurred_at", "actor", "summary")
+SORTED_HASHED_FIELDS = tuple(sorted(HASHED_FIELDS))
 ENTRIES = Table(
     name="audit_entries",
     key=("aggregate_id", "version"),
@@ -62,8 +64,20 @@ ALL_EVENTS = (*events_of(Relationship), *events_of(Goal), *events_of(MentorProfi
 
 
 def entry_hash(previous: str, entry: dict[str, Any]) -> str:
-    canonical = dumps({name: entry[name] for name in HASHED_FIELDS})
+    canonical = canonical_entry(entry)
     return hashlib.sha256((previous + canonical).encode()).hexdigest()
+
+
+def canonical_entry(entry: dict[str, Any]) -> str:
+    """``dumps`` of the hashed fields, byte for byte, built directly when they are all text
+    and integers (always, in practice): the standard library's own string encoder, keys in
+    sorted order, no spaces. Several times faster than ``json.dumps`` on a dict."""
+    values = [entry[name] for name in SORTED_HASHED_FIELDS]
+    if all(type(v) is str or type(v) is int for v in values):
+        return "{" + ",".join(
+            f'"{name}":{encode_string(v) if type(v) is str else int.__repr__(v)}'
+            for name, v in zip(SORTED_HASHED_FIELDS, values, strict=True)) + "}"
+    return dumps({name: entry[name] for name in HASHED_FIELDS})
 
 
 class AuditTrail(ReadModel):
@@ -77,7 +91,7 @@ class AuditTrail(ReadModel):
 
     @on(*ALL_EVENTS)
     def _recorded(self, batch: Batch, event: Any, position: int) -> None:
-        aggregate_id = str(event.originator_id)
+        aggregate_id = id_text(event.originator_id)
         heads = batch.rows(HEADS)
         head = heads.get(aggregate_id) or {"aggregate_id": aggregate_id, "version": 0, "hash": ""}
         entry = {

@@ -9,6 +9,7 @@ rows and the new position in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from eventsourcing.utils import get_topic
@@ -56,14 +57,18 @@ def advance(row: dict[str, Any], event: Any) -> None:
 class Batch:
     """One transaction's worth of view changes for one read model."""
 
-    def __init__(self, cursor: TranslatingCursor, kind: str, tables: dict[str, str]) -> None:
+    def __init__(self, cursor: TranslatingCursor, kind: str, tables: dict[str, str],
+                 cache: dict[str, dict[Any, Any]] | None = None) -> None:
         self.cursor, self.kind, self.tables = cursor, kind, tables
+        self._cache = cache  # rows committed by earlier batches, when this writer owns them
         self._rows: dict[str, Rows] = {}
         self._inserts: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
 
     def rows(self, table: Table) -> Rows:
         if table.name not in self._rows:
-            self._rows[table.name] = Rows(self.cursor, self.kind, table, self.tables[table.name])
+            cache = None if self._cache is None else self._cache.setdefault(table.name, {})
+            self._rows[table.name] = Rows(self.cursor, self.kind, table, self.tables[table.name],
+                                          cache)
         return self._rows[table.name]
 
     def insert(self, table: Table, row: dict[str, Any]) -> None:
@@ -128,12 +133,41 @@ class ReadModel:
         batch.flush()
 
 
+@lru_cache(maxsize=1 << 16)
+def id_text(value: Any) -> str:
+    """``str`` of an aggregate id, cached: every read model asks for the same ids (a UUID's
+    ``__str__`` is written in Python)."""
+    return str(value)
+
+
 def ids_of(events: Iterable[Positioned], *classes: type, attribute: str = "") -> list[str]:
     """The aggregate ids (or an attribute's values) of the events of some classes."""
+    if not attribute:
+        if not classes:
+            return [id_text(event.originator_id) for _, event in events]
+        wanted = _exact_classes(classes)
+        return [id_text(event.originator_id) for _, event in events if type(event) in wanted]
     found = []
     for _, event in events:
         if not classes or isinstance(event, classes):
-            value = getattr(event, attribute) if attribute else event.originator_id
+            value = getattr(event, attribute)
             if value is not None:
                 found.append(str(value))
+    return found
+
+
+_EXACT: dict[tuple[type, ...], frozenset[type]] = {}
+
+
+def _exact_classes(classes: tuple[type, ...]) -> frozenset[type]:
+    """The event classes (and their subclasses) that count as ``classes``, for set lookups."""
+    found = _EXACT.get(classes)
+    if found is None:
+        def subclasses(cls: type) -> set[type]:
+            found: set[type] = {cls}
+            subs: list[type] = cls.__subclasses__()
+            for sub in subs:
+                found |= subclasses(sub)
+            return found
+        found = _EXACT[classes] = frozenset(s for c in classes for s in subclasses(c))
     return found

@@ -16,15 +16,24 @@ Definitions (also in docs/architecture.md):
 from __future__ import annotations
 
 from datetime import datetime
-from statistics import median
 from typing import Any
 
-from projections.program_health import GOALS, MENTORS, MONTH_COUNTS, MONTHS, RELATIONSHIPS, days
+from projections.program_health import (
+    MONTH_COUNTS,
+    MONTHS,
+    PROGRAM_INTEGERS,
+    PROGRAMS,
+    SEGMENTS,
+    TIMES_TO_EXPECTATIONS,
+    epoch_micros,
+    micros_of,
+)
 from projections.sql import iso, month_key, read_rows
 from projections.storage import TranslatingCursor
 
 STATUSES = ("requested", "active", "paused", "declined", "concluded")
 MONTH_DAYS = 30.0
+MICROS_PER_DAY = 86_400_000_000
 
 
 def ratio(part: float, whole: float) -> float | None:
@@ -33,61 +42,80 @@ def ratio(part: float, whole: float) -> float | None:
 
 def health_figures(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
                    now: datetime) -> dict[str, Any]:
-    """Every dashboard figure of one program as of ``now``."""
+    """Every dashboard figure of one program as of ``now``.
+
+    Reads a few rows: the program's totals (kept up to date by the projection), its
+    months, and the distinct times to expectations (for the median)."""
     where, params = "program_id = %s", [program_id]
-    relationships = read_rows(cursor, RELATIONSHIPS, tables[RELATIONSHIPS.name], where, params)
-    goals = read_rows(cursor, GOALS, tables[GOALS.name], where, params)
-    mentors = read_rows(cursor, MENTORS, tables[MENTORS.name], where, params)
+    found = read_rows(cursor, PROGRAMS, tables[PROGRAMS.name], where, params)
+    program = found[0] if found else {"program_id": program_id,
+                                      **dict.fromkeys(PROGRAM_INTEGERS, 0)}
+    segments = read_rows(cursor, SEGMENTS, tables[SEGMENTS.name], where, params)
     months = read_rows(cursor, MONTHS, tables[MONTHS.name], where, params, order="month")
     at, this_month = iso(now) or "", month_key(now)
     totals = {c: sum(m[c] for m in months) for c in MONTH_COUNTS}
     return {
         "program_id": program_id,
         "as_of": at,
-        "relationships_by_status": {
-            s: sum(1 for r in relationships if r["status"] == s) for s in STATUSES},
-        "cadence_adherence": cadence(relationships, at),
-        "time_to_expectations_days": time_to_expectations(relationships),
-        "feedback_per_relationship_month": feedback_rate(relationships, at),
-        "goal_completion": goal_completion(goals),
+        "relationships_by_status": {s: program[s] for s in STATUSES},
+        "cadence_adherence": cadence(program, segments, at),
+        "time_to_expectations_days": time_to_expectations(cursor, tables, program),
+        "feedback_per_relationship_month": feedback_rate(program, at),
+        "goal_completion": goal_completion(program),
         "sessions": sessions(totals),
         "review_satisfaction": satisfaction(totals),
-        "mentor_utilisation": utilisation(mentors, months, this_month),
-        "monthly": monthly_series(months, relationships, this_month),
+        "mentor_utilisation": utilisation(program, months, this_month),
+        "monthly": monthly_series(months, this_month),
     }
 
 
-def cadence(relationships: list[dict[str, Any]], at: str) -> dict[str, Any]:
-    held = sum(r["held_under_expectations"] for r in relationships)
+def cadence(program: dict[str, Any], segments: list[dict[str, Any]],
+            at: str) -> dict[str, Any]:
+    held = program["held_under_expectations"]
+    now = epoch_micros(at)
+    # Per frequency: (closed stretches + sum over open ones of (now - start)) / every.
     expected = sum(
-        r["expected_closed"]
-        + (days(r["segment_start"], at) / r["meeting_every_days"] if r["segment_start"] else 0.0)
-        for r in relationships
-    )
+        (micros_of(s, "closed") + s["open_segments"] * now - micros_of(s, "open_start"))
+        / s["every"] for s in segments) / MICROS_PER_DAY
     return {"sessions_held": held, "sessions_expected": round(expected, 2),
             "ratio": ratio(held, expected)}
 
 
-def time_to_expectations(relationships: list[dict[str, Any]]) -> dict[str, Any]:
-    values = [days(r["connected_at"], r["first_expectations_at"]) for r in relationships
-              if r["connected_at"] and r["first_expectations_at"]]
-    return {"relationships": len(values),
-            "average": round(sum(values) / len(values), 2) if values else None,
-            "median": round(median(values), 2) if values else None}
+def time_to_expectations(cursor: TranslatingCursor, tables: dict[str, str],
+                         program: dict[str, Any]) -> dict[str, Any]:
+    count = program["tte_count"]
+    if not count:
+        return {"relationships": 0, "average": None, "median": None}
+    rows = read_rows(cursor, TIMES_TO_EXPECTATIONS, tables[TIMES_TO_EXPECTATIONS.name],
+                     "program_id = %s AND relationships > 0", [program["program_id"]],
+                     order="micros")
+    middle, seen, lower = ((count - 1) // 2, count // 2), 0, None
+    upper = 0
+    for row in rows:
+        seen += row["relationships"]
+        if lower is None and seen > middle[0]:
+            lower = row["micros"]
+        if seen > middle[1]:
+            upper = row["micros"]
+            break
+    median_micros = ((lower or 0) + upper) / 2
+    return {"relationships": count,
+            "average": round(micros_of(program, "tte") / count / MICROS_PER_DAY, 2),
+            "median": round(median_micros / MICROS_PER_DAY, 2)}
 
 
-def feedback_rate(relationships: list[dict[str, Any]], at: str) -> dict[str, Any]:
-    connected = [r for r in relationships if r["connected_at"]]
-    months = sum(days(r["connected_at"], r["concluded_at"] or at) for r in connected) / MONTH_DAYS
-    feedback = sum(r["feedback"] for r in connected)
+def feedback_rate(program: dict[str, Any], at: str) -> dict[str, Any]:
+    connected = micros_of(program, "connected_closed") + (
+        program["connected_open"] * epoch_micros(at) - micros_of(program, "connected_open"))
+    months = connected / MICROS_PER_DAY / MONTH_DAYS
+    feedback = program["feedback"]
     return {"feedback": feedback, "relationship_months": round(months, 2),
             "rate": ratio(feedback, months)}
 
 
-def goal_completion(goals: list[dict[str, Any]]) -> dict[str, Any]:
-    counts = {s: sum(1 for g in goals if g["status"] == s)
-              for s in ("open", "achieved", "abandoned")}
-    return {"goals": len(goals), **counts,
+def goal_completion(program: dict[str, Any]) -> dict[str, Any]:
+    counts = {s: program[f"goals_{s}"] for s in ("open", "achieved", "abandoned")}
+    return {"goals": sum(counts.values()), **counts,
             "rate": ratio(counts["achieved"], counts["achieved"] + counts["abandoned"])}
 
 
@@ -110,14 +138,12 @@ def satisfaction(totals: dict[str, int]) -> dict[str, Any]:
             "average": ratio(mentor + mentee, 2 * reviews)}
 
 
-def utilisation(mentors: list[dict[str, Any]], months: list[dict[str, Any]],
+def utilisation(program: dict[str, Any], months: list[dict[str, Any]],
                 this_month: str) -> dict[str, Any]:
-    serving = [m for m in mentors if not m["retired"]]
-    active = sum(m["active_mentees"] for m in serving)
-    capacity = sum(m["capacity"] for m in serving)
-    offered = sum(m["monthly_minutes"] for m in serving)
+    active, capacity = program["mentor_active_mentees"], program["mentor_capacity"]
+    offered = program["mentor_monthly_minutes"]
     used = sum(m["minutes_held"] for m in months if m["month"] == this_month)
-    return {"mentors": len(serving), "active_mentees": active, "capacity": capacity,
+    return {"mentors": program["mentors"], "active_mentees": active, "capacity": capacity,
             "mentee_ratio": ratio(active, capacity), "month": this_month,
             "minutes_held": used, "monthly_minutes": offered, "minutes_ratio": ratio(used, offered)}
 
@@ -131,19 +157,17 @@ def month_range(first: str, last: str) -> list[str]:
     return found
 
 
-def monthly_series(months: list[dict[str, Any]], relationships: list[dict[str, Any]],
-                   this_month: str) -> list[dict[str, Any]]:
+def monthly_series(months: list[dict[str, Any]], this_month: str) -> list[dict[str, Any]]:
     """One point per calendar month from the first with data to now, gaps as zeros."""
     if not months:
         return []
     by_month = {m["month"]: m for m in months}
-    series = []
+    series, active = [], 0
     for month in month_range(months[0]["month"], max(this_month, months[-1]["month"])):
         row = by_month.get(month) or dict.fromkeys(MONTH_COUNTS, 0)
-        # Active at month end: connected by then and not yet concluded.
-        active = sum(1 for r in relationships
-                     if r["connected_at"] and r["connected_at"][:7] <= month
-                     and not (r["concluded_at"] and r["concluded_at"][:7] <= month))
+        # Active at month end: connected by then and not yet concluded (only a connected
+        # relationship can be concluded), i.e. connections so far minus conclusions so far.
+        active += row["connected"] - row["concluded"]
         point = {"month": month, "active_relationships": active,
                  **{c: row[c] for c in MONTH_COUNTS if not c.endswith("_sum")}}
         point["average_satisfaction"] = ratio(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from projections.mentor_directory import GOALS, MENTORS, MINUTES, keywords
-from projections.sql import read_rows
+from projections.sql import chunks, in_clause, read_rows
 from projections.storage import TranslatingCursor
 
 WEIGHTS = {"skill_fit": 0.6, "capacity": 0.25, "hours": 0.15}
@@ -19,14 +19,23 @@ FULL_FIT_SKILLS = 2
 
 
 def mentors_of_program(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
-                       month: str) -> list[dict[str, Any]]:
-    """Every mentor of a program with capacity and minutes left in ``month``."""
-    mentors = read_rows(cursor, MENTORS, tables[MENTORS.name], "program_id = %s", [program_id],
-                        order="person_id")
-    minutes = {
-        row["mentor_key"]: row["minutes"]
-        for row in read_rows(cursor, MINUTES, tables[MINUTES.name], "month = %s", [month])
-    }
+                       month: str, *, after: str | None = None,
+                       limit: int | None = None) -> list[dict[str, Any]]:
+    """The mentors of a program by person id (up to ``limit`` after the person id
+    ``after``), with capacity and minutes left in ``month``."""
+    where, params = "program_id = %s", [program_id]
+    if after is not None:
+        where += " AND person_id > %s"
+        params.append(after)
+    order = "person_id" + (f" LIMIT {int(limit)}" if limit is not None else "")
+    mentors = read_rows(cursor, MENTORS, tables[MENTORS.name], where, params, order=order)
+    minutes: dict[str, int] = {}
+    for part in chunks([m["mentor_key"] for m in mentors]):
+        clause, values = in_clause(cursor.kind, "mentor_key", list(part))
+        minutes.update(
+            (row["mentor_key"], row["minutes"]) for row in read_rows(
+                cursor, MINUTES, tables[MINUTES.name], f"{clause} AND month = %s",
+                [*values, month]))
     return [describe(m, minutes.get(m["mentor_key"], 0), month) for m in mentors]
 
 

@@ -15,7 +15,7 @@ from domain.base import ERASED
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile, mentor_profile_id
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, ids_of, on
+from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, month_key
 
 MENTORS = Table(
@@ -84,13 +84,13 @@ class MentorDirectory(ReadModel):
     def _mentor(self, batch: Batch, event: Any, position: int) -> None:
         rows = batch.rows(MENTORS)
         if isinstance(event, MentorProfile.Registered):
-            rows.put({"mentor_key": str(event.originator_id), "program_id": event.program_id,
+            rows.put({"mentor_key": id_text(event.originator_id), "program_id": event.program_id,
                       "person_id": event.person_id, "skills": list(event.skills),
                       "experience_years": event.experience_years, "capacity": event.capacity,
                       "monthly_minutes": event.monthly_minutes, "active_mentees": 0,
                       "retired": False, "registered_at": iso(event.timestamp), "version": 1})
             return
-        row = rows.get(str(event.originator_id))
+        row = rows.get(id_text(event.originator_id))
         assert row is not None, f"no directory row for mentor {event.originator_id}"
         advance(row, event)
         if isinstance(event, MentorProfile.Updated):
@@ -109,12 +109,12 @@ class MentorDirectory(ReadModel):
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:
         mentor_key = str(mentor_profile_id(event.program_id, event.mentor_id))
-        batch.rows(RELATIONSHIPS).put({"relationship_id": str(event.originator_id),
+        batch.rows(RELATIONSHIPS).put({"relationship_id": id_text(event.originator_id),
                                        "mentor_key": mentor_key})
 
     @on(Relationship.SessionHeld)
     def _held(self, batch: Batch, event: Relationship.SessionHeld, position: int) -> None:
-        relationship = batch.rows(RELATIONSHIPS).get(str(event.originator_id))
+        relationship = batch.rows(RELATIONSHIPS).get(id_text(event.originator_id))
         assert relationship is not None, f"no mentor known for {event.originator_id}"
         rows, key = batch.rows(MINUTES), (relationship["mentor_key"], month_key(event.held_at))
         row = rows.get(key) or rows.put({"mentor_key": key[0], "month": key[1], "minutes": 0})
@@ -122,13 +122,14 @@ class MentorDirectory(ReadModel):
 
     @on(Goal.Defined)
     def _goal_defined(self, batch: Batch, event: Goal.Defined, position: int) -> None:
-        batch.rows(GOALS).put({"goal_id": str(event.originator_id), "program_id": event.program_id,
-                               "mentee_id": event.mentee_id, "area": event.area,
+        batch.rows(GOALS).put({"goal_id": id_text(event.originator_id),
+                               "program_id": event.program_id, "mentee_id": event.mentee_id,
+                               "area": event.area,
                                "keywords": keywords(event.area), "status": "open"})
 
     @on(Goal.Revised, Goal.Achieved, Goal.Abandoned)
     def _goal_changed(self, batch: Batch, event: Any, position: int) -> None:
-        row = batch.rows(GOALS).get(str(event.originator_id))
+        row = batch.rows(GOALS).get(id_text(event.originator_id))
         assert row is not None, f"no directory row for goal {event.originator_id}"
         if isinstance(event, Goal.Achieved | Goal.Abandoned):
             row["status"] = "achieved" if isinstance(event, Goal.Achieved) else "abandoned"

@@ -6,15 +6,16 @@ minutes) are computed when asked, from these tables only; see ``health_figures``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, ids_of, on
-from projections.sql import Table, iso, month_key, parse_time
+from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
+from projections.sql import Rows, Table, iso, month_key, parse_time
 
 RELATIONSHIPS = Table(
     name="health_relationships",
@@ -70,6 +71,45 @@ MONTHS = Table(
          + ", ".join(f"{c} INTEGER NOT NULL" for c in MONTH_COUNTS)
          + ", PRIMARY KEY (program_id, month))",),
 )
+# Per-program totals, kept up to date by every batch (the change of each row it touched), so
+# the dashboard reads one row here instead of every relationship of the program. Sums of
+# times are exact integers (microseconds, split in seconds + microseconds so they never
+# overflow): a figure that grows with "now" is (count x now - sum of starts), and the totals
+# are the same whatever the batches were.
+STATUS_COUNTS = ("requested", "active", "paused", "declined", "concluded")
+MICRO_SUMS = ("tte", "connected_open", "connected_closed")  # each stored as _s and _us
+PROGRAM_INTEGERS = (*STATUS_COUNTS, "held_under_expectations", "tte_count", "connected_open",
+                    "feedback", "goals_open", "goals_achieved", "goals_abandoned", "mentors",
+                    "mentor_active_mentees", "mentor_capacity", "mentor_monthly_minutes",
+                    *(f"{name}_{part}" for name in MICRO_SUMS for part in ("s", "us")))
+PROGRAMS = Table(
+    name="health_programs",
+    key=("program_id",),
+    columns=PROGRAM_INTEGERS,
+    ddl=("CREATE TABLE IF NOT EXISTS {table} (program_id TEXT PRIMARY KEY, "
+         + ", ".join(f"{c} {{bigint}} NOT NULL" for c in PROGRAM_INTEGERS) + ")",),
+)
+# Stretches of active meeting under an agreed frequency, per program and frequency: how
+# many are open and the sum of their starts, and the total length of the closed ones.
+SEGMENT_SUMS = ("open_segments", "open_start_s", "open_start_us", "closed_s", "closed_us")
+SEGMENTS = Table(
+    name="health_segments",
+    key=("program_id", "every"),
+    columns=SEGMENT_SUMS,
+    ddl=("CREATE TABLE IF NOT EXISTS {table} (program_id TEXT NOT NULL, every INTEGER NOT NULL, "
+         + ", ".join(f"{c} {{bigint}} NOT NULL" for c in SEGMENT_SUMS)
+         + ", PRIMARY KEY (program_id, every))",),
+)
+# Time from connection to first expectations, in microseconds: how many relationships took
+# each value, for the median (one row per distinct value).
+TIMES_TO_EXPECTATIONS = Table(
+    name="health_tte",
+    key=("program_id", "micros"),
+    columns=("relationships",),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (program_id TEXT NOT NULL, micros {bigint} NOT NULL,
+            relationships {bigint} NOT NULL, PRIMARY KEY (program_id, micros))""",),
+)
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 STATUS_OF = {Relationship.Declined: "declined", Relationship.ConnectionEstablished: "active",
              Relationship.Paused: "paused", Relationship.Resumed: "active",
              Relationship.Concluded: "concluded"}
@@ -84,11 +124,116 @@ def days(start: str, end: str) -> float:
     return max(elapsed.total_seconds() / DAY, 0.0)
 
 
+def epoch_micros(at: str) -> int:
+    """Microseconds since EPOCH."""
+    return (parse_time(at) - EPOCH) // _MICRO  # type: ignore[operator]
+
+
+def micros_between(start: str, end: str) -> int:
+    elapsed = parse_time(end) - parse_time(start)  # type: ignore[operator]
+    return max(elapsed // _MICRO, 0)
+
+
+def add_micros(totals: dict[str, int], name: str, micros: int, sign: int = 1) -> None:
+    """Adds to a sum of microseconds kept as ``name_s`` + ``name_us`` (never overflows)."""
+    seconds, rest = divmod(micros, 1_000_000)
+    totals[f"{name}_s"] = totals.get(f"{name}_s", 0) + sign * seconds
+    totals[f"{name}_us"] = totals.get(f"{name}_us", 0) + sign * rest
+
+
+def micros_of(totals: dict[str, Any], name: str) -> int:
+    return int(totals[f"{name}_s"]) * 1_000_000 + int(totals[f"{name}_us"])
+
+
+_MICRO = timedelta(microseconds=1)
+EMPTY: Contribution = ("", {}, None)
+Contribution = tuple[str, dict[str, int], int | None]  # program, totals, time-to-expectations
+
+
+def relationship_totals(row: dict[str, Any]) -> Contribution:
+    """What one relationship adds to its program's totals (stretches of meeting aside)."""
+    totals: dict[str, int] = {row["status"]: 1,
+                              "held_under_expectations": row["held_under_expectations"]}
+    tte = None
+    connected = row["connected_at"]
+    if connected:
+        if row["first_expectations_at"]:
+            tte = micros_between(connected, row["first_expectations_at"])
+            totals["tte_count"] = 1
+            add_micros(totals, "tte", tte)
+        if row["concluded_at"]:
+            add_micros(totals, "connected_closed", micros_between(connected, row["concluded_at"]))
+        else:
+            totals["connected_open"] = 1
+            add_micros(totals, "connected_open", epoch_micros(connected))
+        totals["feedback"] = row["feedback"]
+    return row["program_id"], totals, tte
+
+
+def goal_totals(row: dict[str, Any]) -> Contribution:
+    return row["program_id"], {f"goals_{row['status']}": 1}, None
+
+
+def mentor_totals(row: dict[str, Any]) -> Contribution:
+    if row["retired"]:
+        return row["program_id"], {}, None
+    return row["program_id"], {"mentors": 1, "mentor_active_mentees": row["active_mentees"],
+                               "mentor_capacity": row["capacity"],
+                               "mentor_monthly_minutes": row["monthly_minutes"]}, None
+
+
 class ProgramHealth(ReadModel):
     """The facts every dashboard figure is computed from."""
 
     name = "program_health"
-    tables = (RELATIONSHIPS, GOALS, MENTORS, MONTHS)
+    tables = (RELATIONSHIPS, GOALS, MENTORS, MONTHS, PROGRAMS, SEGMENTS, TIMES_TO_EXPECTATIONS)
+
+    def apply(self, batch: Batch, events: Iterable[Positioned]) -> None:
+        """Applies the events, then moves each program's totals by what its touched rows
+        contributed before and after the batch."""
+        events = list(events)
+        self.preload(batch, events)
+        tracked: list[tuple[Rows, Callable[[dict[str, Any]], Contribution]]] = [
+            (batch.rows(RELATIONSHIPS), relationship_totals), (batch.rows(GOALS), goal_totals),
+            (batch.rows(MENTORS), mentor_totals)]
+        before = [{key: totals(row) for key, row in rows.loaded().items() if row is not None}
+                  for rows, totals in tracked]
+        handlers = self.handlers
+        for position, event in events:
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(self, batch, event, position)
+        changes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        histogram: dict[tuple[str, int], int] = defaultdict(int)
+        for (rows, totals), earlier in zip(tracked, before, strict=True):
+            for row in rows.dirty():
+                after = totals(row)
+                was = earlier.get(rows.table.key_of(row))
+                if after == was:
+                    continue
+                for sign, (program_id, values, tte) in ((1, after), (-1, was or EMPTY)):
+                    if not program_id:
+                        continue
+                    change = changes[program_id]
+                    for name, value in values.items():
+                        change[name] += sign * value
+                    if tte is not None:
+                        histogram[(program_id, tte)] += sign
+        if changes:
+            programs = batch.rows(PROGRAMS)
+            programs.preload(changes)
+            for program_id, change in changes.items():
+                row = programs.get(program_id) or programs.put(
+                    {"program_id": program_id, **dict.fromkeys(PROGRAM_INTEGERS, 0)})
+                for name, value in change.items():
+                    row[name] += value
+        times = batch.rows(TIMES_TO_EXPECTATIONS)
+        for (program_id, micros), count in histogram.items():
+            if count:
+                row = times.get((program_id, micros)) or times.put(
+                    {"program_id": program_id, "micros": micros, "relationships": 0})
+                row["relationships"] += count
+        batch.flush()
 
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         batch.rows(RELATIONSHIPS).preload(ids_of(events, *events_of(Relationship)))
@@ -106,7 +251,7 @@ class ProgramHealth(ReadModel):
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:
         batch.rows(RELATIONSHIPS).put({
-            "relationship_id": str(event.originator_id), "program_id": event.program_id,
+            "relationship_id": id_text(event.originator_id), "program_id": event.program_id,
             "status": "requested", "version": 1, "connected_at": None, "concluded_at": None,
             "first_expectations_at": None, "meeting_every_days": None, "segment_start": None,
             "expected_closed": 0.0, "held_under_expectations": 0, "feedback": 0,
@@ -115,7 +260,7 @@ class ProgramHealth(ReadModel):
 
     @on(*(c for c in events_of(Relationship) if c is not Relationship.Requested))
     def _changed(self, batch: Batch, event: Any, position: int) -> None:
-        row = batch.rows(RELATIONSHIPS).get(str(event.originator_id))
+        row = batch.rows(RELATIONSHIPS).get(id_text(event.originator_id))
         assert row is not None, f"no health row for {event.originator_id}"
         advance(row, event)
         kind, at = type(event), iso(event.timestamp) or ""
@@ -124,6 +269,7 @@ class ProgramHealth(ReadModel):
         if kind in MONTHLY:
             month[MONTHLY[kind]] += 1
         if kind in (Relationship.ExpectationsSet, Relationship.Paused, Relationship.Concluded):
+            self.segment_ends(batch, row, at)
             close_segment(row, at)
         row["status"] = STATUS_OF.get(kind, row["status"])
         if kind is Relationship.ConnectionEstablished:
@@ -136,6 +282,10 @@ class ProgramHealth(ReadModel):
         restarts = kind in (Relationship.ExpectationsSet, Relationship.Resumed)
         if restarts and row["status"] == "active":
             row["segment_start"] = at
+            if row["meeting_every_days"]:
+                segment = self.segment(batch, row)
+                segment["open_segments"] += 1
+                add_micros(segment, "open_start", epoch_micros(at))
         if kind is Relationship.SessionHeld:
             month["sessions_held"] += 1
             month["minutes_held"] += event.duration_minutes
@@ -151,17 +301,31 @@ class ProgramHealth(ReadModel):
             month["mentor_satisfaction_sum"] += event.mentor_satisfaction
             month["mentee_satisfaction_sum"] += event.mentee_satisfaction
 
+    def segment(self, batch: Batch, row: dict[str, Any]) -> dict[str, Any]:
+        rows = batch.rows(SEGMENTS)
+        key = (row["program_id"], row["meeting_every_days"])
+        return rows.get(key) or rows.put(
+            {"program_id": key[0], "every": key[1], **dict.fromkeys(SEGMENT_SUMS, 0)})
+
+    def segment_ends(self, batch: Batch, row: dict[str, Any], at: str) -> None:
+        """The program's open stretch of this relationship (if any) closes at ``at``."""
+        if row["segment_start"] and row["meeting_every_days"]:
+            segment = self.segment(batch, row)
+            segment["open_segments"] -= 1
+            add_micros(segment, "open_start", epoch_micros(row["segment_start"]), -1)
+            add_micros(segment, "closed", micros_between(row["segment_start"], at))
+
     # ---- goals and mentors --------------------------------------------------
 
     @on(*events_of(Goal))
     def _goal(self, batch: Batch, event: Any, position: int) -> None:
         rows = batch.rows(GOALS)
         if isinstance(event, Goal.Defined):
-            rows.put({"goal_id": str(event.originator_id), "program_id": event.program_id,
+            rows.put({"goal_id": id_text(event.originator_id), "program_id": event.program_id,
                       "status": "open", "version": 1})
             self.month(batch, event.program_id, event.timestamp)["goals_defined"] += 1
             return
-        row = rows.get(str(event.originator_id))
+        row = rows.get(id_text(event.originator_id))
         assert row is not None, f"no health row for goal {event.originator_id}"
         advance(row, event)
         if isinstance(event, Goal.Achieved | Goal.Abandoned):
@@ -172,11 +336,11 @@ class ProgramHealth(ReadModel):
     def _mentor(self, batch: Batch, event: Any, position: int) -> None:
         rows = batch.rows(MENTORS)
         if isinstance(event, MentorProfile.Registered):
-            rows.put({"mentor_key": str(event.originator_id), "program_id": event.program_id,
+            rows.put({"mentor_key": id_text(event.originator_id), "program_id": event.program_id,
                       "capacity": event.capacity, "monthly_minutes": event.monthly_minutes,
                       "active_mentees": 0, "retired": False, "version": 1})
             return
-        row = rows.get(str(event.originator_id))
+        row = rows.get(id_text(event.originator_id))
         assert row is not None, f"no health row for mentor {event.originator_id}"
         advance(row, event)
         if isinstance(event, MentorProfile.Updated) and event.monthly_minutes is not None:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from domain.base import ERASED
 from projections import tracking
-from projections.at_risk import at_risk_of_program
+from projections.at_risk import MAX_REASONS, at_risk_of_program
 from projections.audit_trail import read_trail, verify_trail
 from projections.catalog import BY_NAME
 from projections.health_figures import health_figures
@@ -51,6 +51,34 @@ def decode_cursor(cursor: str | None) -> int:
         return int(text[1:])
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}") from None
+
+
+def encode_text_cursor(kind: str, text: str) -> str:
+    """A cursor after a text key (``kind`` names what it pages: one letter)."""
+    return base64.urlsafe_b64encode(f"{kind}{text}".encode()).decode().rstrip("=")
+
+
+def decode_text_cursor(kind: str, cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        text = ""
+    if not text.startswith(kind):
+        raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}")
+    return text[len(kind):]
+
+
+def decode_risk_cursor(cursor: str | None) -> tuple[int, str] | None:
+    """(number of reasons, relationship id) of the last item of the previous page."""
+    text = decode_text_cursor("a", cursor)
+    if text is None:
+        return None
+    count, _, relationship_id = text.partition(":")
+    if not count.isdigit() or not 1 <= int(count) <= MAX_REASONS or not relationship_id:
+        raise InvalidCursor(f"not a cursor from this service: {cursor!r}")
+    return int(count), relationship_id
 
 
 def page(items: list[dict[str, Any]], limit: int, position_of: str = "position") -> dict[str, Any]:
@@ -111,12 +139,23 @@ class ReadModels:
         at = now or datetime.now(tz=UTC)
         return self._read("program_health", lambda c, t: health_figures(c, t, program_id, at))
 
-    def at_risk(self, program_id: str, now: datetime | None = None) -> dict[str, Any]:
-        """Open relationships of a program with their risk reasons as of ``now``."""
+    def at_risk(self, program_id: str, now: datetime | None = None, *, limit: int | None = None,
+                cursor: str | None = None) -> dict[str, Any]:
+        """Open relationships of a program with their risk reasons as of ``now``, most reasons
+        first; pages of ``limit`` (all at once when None) after ``cursor``."""
         at = now or datetime.now(tz=UTC)
-        items = self._read("at_risk",
-                           lambda c, t: at_risk_of_program(c, t["at_risk_facts"], program_id, at))
-        return {"program_id": program_id, "as_of": iso(at), "items": items}
+        after = decode_risk_cursor(cursor)
+        items = self._read("at_risk", lambda c, t: at_risk_of_program(
+            c, t["at_risk_facts"], program_id, at, after=after,
+            limit=None if limit is None else limit + 1))
+        next_cursor = None
+        if limit is not None and len(items) > limit:
+            items = items[:limit]
+            last = items[-1]
+            next_cursor = encode_text_cursor(
+                "a", f"{len(last['reasons'])}:{last['relationship_id']}")
+        return {"program_id": program_id, "as_of": iso(at), "items": items,
+                "next_cursor": next_cursor}
 
     # ---- audit trail --------------------------------------------------------
 
@@ -137,10 +176,23 @@ class ReadModels:
 
     def mentor_directory(self, program_id: str, now: datetime | None = None
                          ) -> list[dict[str, Any]]:
-        """The program's mentors with capacity and minutes left this month."""
+        """Every mentor of the program with capacity and minutes left this month."""
+        return list(self.mentor_directory_page(program_id, now)["items"])
+
+    def mentor_directory_page(self, program_id: str, now: datetime | None = None, *,
+                              limit: int | None = None, cursor: str | None = None
+                              ) -> dict[str, Any]:
+        """The program's mentors with capacity and minutes left this month, by person id;
+        pages of ``limit`` (all at once when None) after ``cursor``."""
         month = month_key(now or datetime.now(tz=UTC))
-        return self._read("mentor_directory",
-                          lambda c, t: mentors_of_program(c, t, program_id, month))
+        after = decode_text_cursor("m", cursor)
+        items = self._read("mentor_directory", lambda c, t: mentors_of_program(
+            c, t, program_id, month, after=after, limit=None if limit is None else limit + 1))
+        next_cursor = None
+        if limit is not None and len(items) > limit:
+            items = items[:limit]
+            next_cursor = encode_text_cursor("m", items[-1]["person_id"])
+        return {"items": items, "next_cursor": next_cursor}
 
     def suggest_mentors(self, goal_id: str, now: datetime | None = None,
                         title: str | None = None) -> dict[str, Any] | None:

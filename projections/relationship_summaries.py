@@ -8,8 +8,8 @@ from typing import Any
 
 from domain.goal import Goal
 from domain.relationship import COUNTERS, Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, ids_of, on
-from projections.sql import Table, in_clause, iso, read_rows
+from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
+from projections.sql import Table, iso, read_rows
 from projections.storage import TranslatingCursor
 
 SUMMARIES = Table(
@@ -44,6 +44,8 @@ SUMMARIES = Table(
             goal_ids TEXT NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, position)",
+        "CREATE INDEX IF NOT EXISTS {table}_status ON {table} (program_id, status, position)",
+        "CREATE INDEX IF NOT EXISTS {table}_position ON {table} (position)",
         "CREATE INDEX IF NOT EXISTS {table}_mentor ON {table} (mentor_id, position)",
         "CREATE INDEX IF NOT EXISTS {table}_mentee ON {table} (mentee_id, position)",
     ),
@@ -86,7 +88,7 @@ class RelationshipSummaries(ReadModel):
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:
         batch.rows(SUMMARIES).put({
-            "relationship_id": str(event.originator_id), "position": position,
+            "relationship_id": id_text(event.originator_id), "position": position,
             "program_id": event.program_id, "mentor_id": event.mentor_id,
             "mentee_id": event.mentee_id, "status": "requested", "version": 1,
             "requested_at": iso(event.timestamp), "connected_at": None,
@@ -99,7 +101,7 @@ class RelationshipSummaries(ReadModel):
 
     @on(*(c for c in events_of(Relationship) if c is not Relationship.Requested))
     def _changed(self, batch: Batch, event: Any, position: int) -> None:
-        row = batch.rows(SUMMARIES).get(str(event.originator_id))
+        row = batch.rows(SUMMARIES).get(id_text(event.originator_id))
         assert row is not None, f"no summary for {event.originator_id}"
         advance(row, event)
         row["last_event_at"] = iso(event.timestamp)
@@ -143,7 +145,7 @@ class RelationshipSummaries(ReadModel):
         if not event.relationship_id:
             return
         row = batch.rows(SUMMARIES).get(event.relationship_id)
-        goal_id = str(event.originator_id)
+        goal_id = id_text(event.originator_id)
         if row is not None and goal_id not in row["goal_ids"]:
             row["goal_ids"].append(goal_id)
 
@@ -152,21 +154,32 @@ def list_summaries(cursor: TranslatingCursor, kind: str, table: str, *,
                    program_ids: Sequence[str] | None, status: str | None = None,
                    mentor_id: str | None = None, mentee_id: str | None = None,
                    limit: int = 50, after: int = 0) -> list[dict[str, Any]]:
-    """Summaries in request order after a cursor position; ``program_ids=None`` means all."""
+    """Summaries in request order after a cursor position; ``program_ids=None`` means all.
+
+    Each program is read with an equality on ``program_id`` so an index in (program, ...,
+    position) order gives the first rows without sorting the program; several programs are
+    several such reads (each limited), merged."""
     conditions, params = ["position > %s"], list[Any]([after])
-    if program_ids is not None:
-        if not program_ids:
-            return []
-        clause, values = in_clause(kind, "program_id", list(program_ids))
-        conditions.append(clause)
-        params += values
     for column, value in (("status", status), ("mentor_id", mentor_id),
                           ("mentee_id", mentee_id)):
         if value is not None:
             conditions.append(f"{column} = %s")
             params.append(value)
-    where = " AND ".join(conditions)
-    return read_rows(cursor, SUMMARIES, table, where, params, order=f"position LIMIT {int(limit)}")
+    order = f"position LIMIT {int(limit)}"
+    if program_ids is None:
+        return read_rows(cursor, SUMMARIES, table, " AND ".join(conditions), params, order=order)
+    programs = sorted(set(program_ids))
+    if not programs:
+        return []
+    where = " AND ".join(["program_id = %s", *conditions])
+    if len(programs) == 1:
+        return read_rows(cursor, SUMMARIES, table, where, [programs[0], *params], order=order)
+    names = ", ".join(SUMMARIES.all_columns)
+    parts = [f"SELECT {names} FROM ({SUMMARIES.select_sql(table, where)} ORDER BY {order}) "
+             f"AS part_{index}" for index in range(len(programs))]
+    cursor.execute(" UNION ALL ".join(parts) + f" ORDER BY {order}",
+                   [value for program in programs for value in (program, *params)])
+    return [SUMMARIES.decode(values) for values in cursor.fetchall()]
 
 
 def public(row: dict[str, Any]) -> dict[str, Any]:

@@ -120,6 +120,11 @@ class TranslatingCursor:
             for row in rows:
                 copy.write_row(row)
 
+    @property
+    def kind(self) -> str:
+        """``sqlite`` or ``postgres``."""
+        return self._store.kind
+
     def fetchone(self) -> Any:
         return self._cursor.fetchone()
 

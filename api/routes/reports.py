@@ -48,7 +48,14 @@ def read(query: Callable[[], T]) -> T:
 
 def program_in_scope(container: Container, principal: ApiKey, program_id: str) -> None:
     not_found_outside(principal, "program", program_id,
-                      lambda: str(container.service.program(program_id)["id"]))
+                      lambda: of_type(container, program_id, "Program"))
+
+
+def of_type(container: Container, aggregate_id: str, kind: str) -> str:
+    """The aggregate's program, if it is a ``kind``; NotFound otherwise (cached lookups)."""
+    if container.service.aggregate_type(aggregate_id) != kind:
+        raise NotFound(f"no {kind} {aggregate_id}")
+    return container.service.program_of(aggregate_id)
 
 
 def relationship_in_scope(container: Container, principal: ApiKey, relationship_id: str) -> None:
@@ -57,7 +64,7 @@ def relationship_in_scope(container: Container, principal: ApiKey, relationship_
         if summary is not None:
             return str(summary["program_id"])
         # Not projected yet (or unknown): the event store has the last word.
-        return str(container.service.relationship(relationship_id)["program_id"])
+        return of_type(container, relationship_id, "Relationship")
 
     not_found_outside(principal, "relationship", relationship_id, program_of)
 
@@ -92,6 +99,23 @@ def relationship_history(
                                                           types=type or ()))
 
 
+@router.get("/v1/goals/{goal_id}/history", response_model=s.HistoryPage, responses=ERRORS)
+def goal_history(goal_id: str, principal: Reader, container: ContainerDep, limit: Limit = 100,
+                 cursor: Cursor = None) -> dict[str, Any]:
+    """The audit trail of a goal: who defined, revised, progressed or closed it, and when."""
+    not_found_outside(principal, "goal", goal_id, lambda: of_type(container, goal_id, "Goal"))
+    return read(lambda: container.read_models.audit_trail(goal_id, limit, cursor))
+
+
+@router.get("/v1/programs/{program_id}/history", response_model=s.HistoryPage,
+            responses=ERRORS)
+def program_history(program_id: str, principal: Reader, container: ContainerDep,
+                    limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """The audit trail of the program itself (created, updated, closed)."""
+    program_in_scope(container, principal, program_id)
+    return read(lambda: container.read_models.audit_trail(program_id, limit, cursor))
+
+
 @router.get("/v1/relationships/{relationship_id}/history/verify",
             response_model=s.TrailVerification, responses=ERRORS)
 def verify_history(relationship_id: str, principal: Reader,
@@ -113,19 +137,24 @@ def program_health(program_id: str, principal: DashboardReader, container: Conta
 @router.get("/v1/programs/{program_id}/at-risk", response_model=s.AtRiskPage,
             responses=ERRORS)
 def at_risk(program_id: str, principal: DashboardReader, container: ContainerDep,
-            as_of: AsOf = None) -> dict[str, Any]:
-    """Open relationships at risk, each with machine-readable reasons and their figures."""
+            as_of: AsOf = None, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
+    """Open relationships at risk, most reasons first, each with machine-readable reasons and
+    their figures; in pages (follow `next_cursor`)."""
     program_in_scope(container, principal, program_id)
-    return read(lambda: container.read_models.at_risk(program_id, as_of))
+    return read(lambda: container.read_models.at_risk(program_id, as_of, limit=limit,
+                                                      cursor=cursor))
 
 
 @router.get("/v1/programs/{program_id}/mentors", response_model=s.MentorDirectoryPage,
             responses=ERRORS)
 def mentor_directory(program_id: str, principal: DashboardReader, container: ContainerDep,
-                     as_of: AsOf = None) -> dict[str, Any]:
-    """The program's mentors: skills, capacity left and minutes left this month."""
+                     as_of: AsOf = None, limit: Limit = 100,
+                     cursor: Cursor = None) -> dict[str, Any]:
+    """The program's mentors by person id: skills, capacity left and minutes left this
+    month; in pages (follow `next_cursor`)."""
     program_in_scope(container, principal, program_id)
-    return {"items": read(lambda: container.read_models.mentor_directory(program_id, as_of))}
+    return read(lambda: container.read_models.mentor_directory_page(
+        program_id, as_of, limit=limit, cursor=cursor))
 
 
 def goal_title(container: Container, goal_id: str) -> str | None:

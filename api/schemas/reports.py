@@ -105,6 +105,7 @@ class AtRiskPage(BaseModel):
     program_id: str
     as_of: str
     items: list[AtRiskRelationship]
+    next_cursor: str | None = Field(None, description="None when this is the last page.")
 
 
 class MentorListing(BaseModel):
@@ -127,6 +128,7 @@ class MentorListing(BaseModel):
 
 class MentorDirectoryPage(BaseModel):
     items: list[MentorListing]
+    next_cursor: str | None = Field(None, description="None when this is the last page.")
 
 
 class MentorSuggestion(BaseModel):

@@ -115,3 +115,17 @@ def test_metrics_expose_projection_positions_and_lag(
     text = client.get("/metrics").text
     assert 'mentoring_projection_lag_events{name="audit_trail"} 0.0' in text
     assert 'mentoring_projection_position{name="relationship_summaries"}' in text
+
+
+def test_at_risk_and_mentor_directory_come_in_pages(
+    client: TestClient, world: dict[str, str]
+) -> None:
+    at_risk = ok(client.get(f"/v1/programs/{world['a']}/at-risk",
+                            params={"as_of": "2099-01-01T00:00:00Z", "limit": 1}))
+    assert len(at_risk["items"]) == 1 and at_risk["next_cursor"] is None
+    mentors = ok(client.get(f"/v1/programs/{world['a']}/mentors", params={"limit": 1}))
+    assert len(mentors["items"]) == 1 and mentors["next_cursor"] is None
+    is_problem(client.get(f"/v1/programs/{world['a']}/mentors",
+                          params={"cursor": "not-a-cursor"}), 422)
+    is_problem(client.get(f"/v1/programs/{world['a']}/at-risk",
+                          params={"cursor": "not-a-cursor"}), 422)

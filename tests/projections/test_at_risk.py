@@ -43,3 +43,30 @@ def test_leaves_out_requested_declined_and_concluded_relationships(
 ) -> None:
     much_later = reasons(container, scenario, NOW + timedelta(days=365))
     assert set(much_later) == {"e1", "e2"}
+
+
+def test_most_reasons_first_in_pages_that_follow_the_cursor(
+    container: Container, scenario: Scenario
+) -> None:
+    much_later = NOW + timedelta(days=365)
+    everything = container.read_models.at_risk(scenario.program, much_later)
+    counts = [len(item["reasons"]) for item in everything["items"]]
+    assert counts == sorted(counts, reverse=True) and everything["next_cursor"] is None
+    paged, cursor = [], None
+    while True:
+        page = container.read_models.at_risk(scenario.program, much_later, limit=1,
+                                             cursor=cursor)
+        paged += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert paged == everything["items"]
+
+
+def test_a_reason_starts_just_after_its_threshold(container: Container, scenario: Scenario) -> None:
+    # R2 connected Jan 4 10:00 without expectations: at risk from 14 days later, not before.
+    at_threshold = reasons(container, scenario, jan(18))
+    just_after = reasons(container, scenario, jan(18) + timedelta(microseconds=1))
+    codes = [[r["code"] for r in found.get("e2", [])] for found in (at_threshold, just_after)]
+    assert "no_expectations_14_days_after_connection" not in codes[0]
+    assert "no_expectations_14_days_after_connection" in codes[1]

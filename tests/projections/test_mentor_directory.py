@@ -53,3 +53,17 @@ def test_goal_titles_count_for_the_fit_but_are_never_stored(
     with container.store.transaction(write=False) as cursor:
         stored = cursor.execute("SELECT keywords FROM directory_goals_v1").fetchall()
     assert all("pipeline" not in row[0] for row in stored)
+
+
+def test_directory_pages_by_person_id(container: Container, scenario: Scenario) -> None:
+    models = container.read_models
+    pages, cursor = [], None
+    while True:
+        page = models.mentor_directory_page(scenario.program, NOW, limit=2, cursor=cursor)
+        pages.append([m["person_id"] for m in page["items"]])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == [["m1", "m2"], ["m3"]]
+    assert [m["person_id"] for m in models.mentor_directory(scenario.program, NOW)] == [
+        "m1", "m2", "m3"]

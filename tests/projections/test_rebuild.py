@@ -100,3 +100,16 @@ def test_events_arriving_during_a_rebuild_reach_the_new_version(
     found = container.read_models.relationship_summaries(mentee_id="late-mentee")["items"]
     assert [item["relationship_id"] for item in found] == arrived
     assert {r["name"]: r["lag"] for r in runner.status()}["relationship_summaries"] == 0
+
+
+def test_several_models_rebuilt_in_one_pass_equal_the_live_views(
+    container: Container, runner: ProjectionRunner
+) -> None:
+    play_demo(container, runner, mentees=16, project_every=11)
+    live = dump_views(container.store)
+    names = ("relationship_summaries", "program_health", "audit_trail")
+    versions = runner.rebuild_many([BY_NAME[name] for name in names], drop_after=0)
+    assert versions == dict.fromkeys(names, 2)
+    assert dump_views(container.store) == live
+    for row in runner.status():
+        assert (row["version"], row["lag"]) == (2 if row["name"] in names else 1, 0)

@@ -53,3 +53,15 @@ def test_summary_holds_expectations_sessions_counts_and_goals(
     concluded = container.read_models.relationship_summary(scenario.r[4])
     assert concluded is not None
     assert (concluded["status"], concluded["outcome"]) == ("concluded", "goals met")
+
+
+def test_lists_of_several_programs_merge_in_request_order(
+    container: Container, scenario: Scenario
+) -> None:
+    read = container.read_models.relationship_summaries
+    both = [scenario.program, "another-program"]
+    assert mentees(read(both)) == ["e1", "e2", "e3", "e4", "e5"]
+    first = read(both, limit=3)
+    second = read(both, limit=3, cursor=first["next_cursor"])
+    assert (mentees(first), mentees(second)) == (["e1", "e2", "e3"], ["e4", "e5"])
+    assert mentees(read(both, status="active")) == ["e1", "e2"]

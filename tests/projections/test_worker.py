@@ -82,3 +82,16 @@ def test_rebuild_command_builds_a_new_version_and_switches(container: Container)
     assert versions["program_health"] == 2
     health = container.read_models.program_health(program.id)
     assert health["relationships_by_status"]["requested"] == 0
+
+
+def test_rebuild_command_rebuilds_several_in_one_pass(container: Container) -> None:
+    container.service.create_program(name="Rebuilt", description=None, actor="admin")
+    env = {**os.environ, "MENTORING_DATABASE_URL": container.settings.database_url}
+    result = subprocess.run(
+        [sys.executable, "-c", "from mentoring.cli import main; main()", "rebuild",
+         "program_health", "audit_trail"], env=env, capture_output=True, text=True, timeout=60,
+        check=False)
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt program_health as version 2, audit_trail as version 2" in result.stdout
+    versions = {row["name"]: row["version"] for row in container.read_models.positions()}
+    assert (versions["program_health"], versions["audit_trail"]) == (2, 2)
