@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from eventsourcing.utils import get_topic
 
 from domain.base import MentoringCreated, MentoringEvent
+from domain.mentor_profile import MentorProfile
 from projections.sql import Rows, Table, write_rows
 from projections.storage import TranslatingCursor
 
@@ -52,6 +53,18 @@ def advance(row: dict[str, Any], event: Any) -> None:
             f"{event.originator_id} reached a row at v{row['version']}"
         )
     row["version"] = event.originator_version
+
+
+def apply_mentor_load(row: dict[str, Any], event: Any) -> None:
+    """Capacity, retirement and active mentees of a mentor row (shared by two views)."""
+    if isinstance(event, MentorProfile.CapacityChanged):
+        row["capacity"] = event.capacity
+    elif isinstance(event, MentorProfile.Retired):
+        row["retired"] = True
+    elif isinstance(event, MentorProfile.MenteeAssigned):
+        row["active_mentees"] += 1
+    elif isinstance(event, MentorProfile.MenteeReleased):
+        row["active_mentees"] -= 1
 
 
 class Batch:

@@ -15,7 +15,17 @@ from domain.base import ERASED
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile, mentor_profile_id
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
+from projections.base import (
+    Batch,
+    Positioned,
+    ReadModel,
+    advance,
+    apply_mentor_load,
+    events_of,
+    id_text,
+    ids_of,
+    on,
+)
 from projections.sql import Table, iso, month_key
 
 MENTORS = Table(
@@ -97,14 +107,7 @@ class MentorDirectory(ReadModel):
             for name in ("skills", "experience_years", "monthly_minutes"):
                 if getattr(event, name) is not None:
                     row[name] = getattr(event, name)
-        elif isinstance(event, MentorProfile.CapacityChanged):
-            row["capacity"] = event.capacity
-        elif isinstance(event, MentorProfile.Retired):
-            row["retired"] = True
-        elif isinstance(event, MentorProfile.MenteeAssigned):
-            row["active_mentees"] += 1
-        elif isinstance(event, MentorProfile.MenteeReleased):
-            row["active_mentees"] -= 1
+        apply_mentor_load(row, event)
 
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:

@@ -14,7 +14,17 @@ from typing import Any
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.relationship import Relationship
-from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
+from projections.base import (
+    Batch,
+    Positioned,
+    ReadModel,
+    advance,
+    apply_mentor_load,
+    events_of,
+    id_text,
+    ids_of,
+    on,
+)
 from projections.sql import Rows, Table, iso, month_key, parse_time
 
 RELATIONSHIPS = Table(
@@ -345,14 +355,7 @@ class ProgramHealth(ReadModel):
         advance(row, event)
         if isinstance(event, MentorProfile.Updated) and event.monthly_minutes is not None:
             row["monthly_minutes"] = event.monthly_minutes
-        elif isinstance(event, MentorProfile.CapacityChanged):
-            row["capacity"] = event.capacity
-        elif isinstance(event, MentorProfile.Retired):
-            row["retired"] = True
-        elif isinstance(event, MentorProfile.MenteeAssigned):
-            row["active_mentees"] += 1
-        elif isinstance(event, MentorProfile.MenteeReleased):
-            row["active_mentees"] -= 1
+        apply_mentor_load(row, event)
 
 
 def close_segment(row: dict[str, Any], at: str) -> None:
