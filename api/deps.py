@@ -13,8 +13,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from api.errors import ProblemError
-from api.keys import ApiKey, KeyStore
 from domain.errors import NotFound
+from infrastructure.api_keys import ApiKey, KeyStore
 from mentoring.bootstrap import Container
 
 ADMIN = ("admin",)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.keys import ApiKey
-from domain.application import MentoringService
+from application.service import MentoringService
+from infrastructure.api_keys import ApiKey
 
 SCAN_LIMIT = 10_000  # events read per request at most, however few a scoped key may see
 

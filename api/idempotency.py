@@ -7,103 +7,18 @@ two concurrent requests can never both run it; the response is stored after it.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import DATABASE_UNAVAILABLE, problem_response
-from api.keys import KeyStore, create_table
-from projections.storage import SqlStore
+from infrastructure.api_keys import KeyStore
+from infrastructure.idempotency import Claim, IdempotencyStore
 
 log = logging.getLogger("api.idempotency")
 METHODS = frozenset({"POST", "PUT", "PATCH"})
-# A claim with no response this long after it was made belongs to a crashed process.
-ABANDONED_AFTER = timedelta(minutes=5)
-
-CREATE_TABLE = """
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    principal_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    status INTEGER,
-    headers TEXT,
-    body TEXT,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (principal_id, key)
-)
-"""
-CLAIM = """
-INSERT INTO idempotency_keys (principal_id, key, fingerprint, created_at)
-VALUES (%s, %s, %s, %s) ON CONFLICT (principal_id, key) DO NOTHING
-"""
-SELECT = """
-SELECT fingerprint, status, headers, body, created_at FROM idempotency_keys
-WHERE principal_id = %s AND key = %s
-"""
-TAKE_OVER = """
-UPDATE idempotency_keys SET fingerprint = %s, created_at = %s
-WHERE principal_id = %s AND key = %s AND status IS NULL AND created_at = %s
-"""
-COMPLETE = """
-UPDATE idempotency_keys SET status = %s, headers = %s, body = %s
-WHERE principal_id = %s AND key = %s
-"""
-RELEASE = "DELETE FROM idempotency_keys WHERE principal_id = %s AND key = %s AND status IS NULL"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What claiming a key found: ``claimed``, ``replay``, ``mismatch`` or ``in-flight``."""
-
-    outcome: str
-    status: int = 0
-    headers: list[list[str]] | None = None
-    body: str = ""
-
-
-class IdempotencyStore:
-    """The ``idempotency_keys`` table: claims, stored responses, releases."""
-
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
-
-    def ensure_schema(self) -> None:
-        create_table(self.store, CREATE_TABLE)
-
-    def claim(self, principal_id: str, key: str, fingerprint: str) -> Claim:
-        now = datetime.now(UTC)
-        with self.store.transaction() as cursor:
-            if cursor.execute(CLAIM, (principal_id, key, fingerprint, now.isoformat())).rowcount:
-                return Claim("claimed")
-            row = cursor.execute(SELECT, (principal_id, key)).fetchone()
-            if row is None:  # released between our INSERT and SELECT: the caller may retry
-                return Claim("in-flight")
-            stored_fingerprint, status, headers, body, created_at = row
-            if stored_fingerprint != fingerprint:
-                return Claim("mismatch")
-            if status is not None:
-                return Claim("replay", int(status), json.loads(headers), body)
-            if now - datetime.fromisoformat(created_at) > ABANDONED_AFTER:
-                taken = cursor.execute(TAKE_OVER, (fingerprint, now.isoformat(), principal_id,
-                                                   key, created_at)).rowcount
-                return Claim("claimed" if taken else "in-flight")
-            return Claim("in-flight")
-
-    def complete(self, principal_id: str, key: str, status: int, headers: list[list[str]],
-                 body: str) -> None:
-        with self.store.transaction() as cursor:
-            cursor.execute(COMPLETE, (status, json.dumps(headers), body, principal_id, key))
-
-    def release(self, principal_id: str, key: str) -> None:
-        with self.store.transaction() as cursor:
-            cursor.execute(RELEASE, (principal_id, key))
-
-
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     """Method, path (with query) and the body's SHA-256: what "the same request" means."""
     target = f"{method} {path}?{query.decode('latin-1')}"

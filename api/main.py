@@ -10,8 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.errors import PROBLEM_JSON, install_error_handlers
-from api.idempotency import IdempotencyMiddleware, IdempotencyStore
-from api.keys import KeyStore
+from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     api_keys,
@@ -23,6 +22,8 @@ from api.routes import (
     programs,
     relationships,
 )
+from infrastructure.api_keys import KeyStore
+from infrastructure.idempotency import IdempotencyStore
 from mentoring.bootstrap import Container
 
 DESCRIPTION = """

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Response
 
-from domain.application import Outcome
+from application.service import Outcome
 
 
 def etag(version: int) -> str:

@@ -13,10 +13,10 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.application import MentoringService
+from application.service import MentoringService
+from infrastructure.key_vault import KeyVault
+from infrastructure.sql import SqlStore
 from mentoring.demo import DemoProgram
-from mentoring.personal_data import KeyVault
-from projections.storage import SqlStore
 
 COPY_EVENTS = ("COPY mentoring_events (originator_id, originator_version, topic, state)"
                " FROM STDIN")
@@ -84,7 +84,7 @@ class BulkVault(KeyVault):
 def load_demo_events(url: str, events: int, *, seed: int = 11,
                      progress: Callable[[int], None] = lambda _: None) -> int:
     """Writes about ``events`` events into the (PostgreSQL) store at ``url``; returns how many."""
-    from mentoring.bootstrap import parse_database_url
+    from infrastructure.database import parse_database_url
 
     database = parse_database_url(url)
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
@@ -128,7 +128,7 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
     from domain.mentor_profile import MentorProfile
     from domain.program import Program
     from domain.relationship import Relationship
-    from mentoring.bootstrap import parse_database_url
+    from infrastructure.database import parse_database_url
 
     rnd = random.Random(seed)
     database = parse_database_url(url)

@@ -11,6 +11,8 @@ from eventsourcing.domain import Aggregate
 from domain.errors import InvalidValue
 
 ERASED = "[erased]"
+# Event fields that name a person (HR ids): who an event is about, for subject access.
+PERSON_FIELDS = ("mentor_id", "mentee_id", "person_id", "subject_id")
 
 
 class MentoringEvent(Aggregate.Event):
@@ -67,6 +69,16 @@ class MentoringAggregate(Aggregate):
         # Time travel "as of an instant" relies on each aggregate's clock never going back.
         timestamp = max(timestamp, self.modified_on)
         self.trigger_event(event_class, timestamp=timestamp, **fields)
+
+
+def aggregate_name(event: object) -> str:
+    """``Relationship`` for ``Relationship.SessionHeld``."""
+    return type(event).__qualname__.split(".")[0]
+
+
+def event_name(event: object) -> str:
+    """The public event name, e.g. ``SessionHeld``."""
+    return type(event).__name__
 
 
 def now() -> datetime:

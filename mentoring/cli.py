@@ -13,9 +13,10 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from domain.errors import DomainError
-from mentoring.bootstrap import ConfigurationError, build_service
+from infrastructure.database import ConfigurationError
+from mentoring.bootstrap import build_service
 from mentoring.exporting import export_events, to_json
 from mentoring.replaying import print_replay
 from mentoring.settings import Settings

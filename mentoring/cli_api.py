@@ -62,7 +62,7 @@ def create_key(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Creates an API key and prints its id and secret (the secret is shown only now)."""
-    from api.keys import ROLES, KeyStore
+    from infrastructure.api_keys import ROLES, KeyStore
 
     if role not in ROLES:
         raise fail(f"--role must be one of {', '.join(ROLES)}, got {role!r}", 2)
@@ -84,7 +84,7 @@ def create_key(
 @keys_app.command("list")
 def list_keys() -> None:
     """Lists the API keys (never their secrets)."""
-    from api.keys import KeyStore
+    from infrastructure.api_keys import KeyStore
 
     container = open_container()
     try:
@@ -101,7 +101,7 @@ def list_keys() -> None:
 @keys_app.command("revoke")
 def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Revokes an API key: it stops working at once."""
-    from api.keys import KeyStore
+    from infrastructure.api_keys import KeyStore
 
     container = open_container()
     try:

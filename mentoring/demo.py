@@ -8,7 +8,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from domain.errors import DomainError, MentorCapacityExceeded, MonthlyTimeCapExceeded
 
 SKILLS = ("python", "leadership", "public speaking", "data analysis", "product management",

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from domain.application import MentoringService
+from application.service import MentoringService
 
 BATCH = 1000
 CSV_COLUMNS = ("position", "aggregate", "aggregate_id", "version", "type", "occurred_at",

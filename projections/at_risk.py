@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.relationship import Relationship
+from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, parse_time, read_rows
-from projections.storage import TranslatingCursor
 
 NO_EXPECTATIONS_AFTER_DAYS = 14
 LOW_SATISFACTION = 2  # a review scored at or below this by either side

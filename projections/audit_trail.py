@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from json.encoder import encode_basestring as encode_string  # what json.dumps uses
 from typing import Any
 
+from domain.base import aggregate_name, event_name
 from domain.erasure import Erasure
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
-from domain.records import aggregate_name, event_name
 from domain.relationship import Relationship
+from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, events_of, id_text, ids_of, on
 from projections.sql import Table, dumps, in_clause, iso, read_rows
-from projections.storage import TranslatingCursor
 
 HASHED_FIELDS = ("aggregate_id", "version", "type", "occurred_at", "actor", "summary")
 SORTED_HASHED_FIELDS = tuple(sorted(HASHED_FIELDS))

@@ -16,8 +16,8 @@ from eventsourcing.utils import get_topic
 
 from domain.base import MentoringCreated, MentoringEvent
 from domain.mentor_profile import MentorProfile
+from infrastructure.sql import TranslatingCursor
 from projections.sql import Rows, Table, write_rows
-from projections.storage import TranslatingCursor
 
 Handler = Callable[[Any, "Batch", Any, int], None]
 Positioned = tuple[int, Any]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from infrastructure.sql import TranslatingCursor
 from projections.program_health import (
     MONTH_COUNTS,
     MONTHS,
@@ -29,7 +30,6 @@ from projections.program_health import (
     micros_of,
 )
 from projections.sql import iso, month_key, read_rows
-from projections.storage import TranslatingCursor
 
 STATUSES = ("requested", "active", "paused", "declined", "concluded")
 MONTH_DAYS = 30.0

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from infrastructure.sql import TranslatingCursor
 from projections.mentor_directory import GOALS, MENTORS, MINUTES, keywords
 from projections.sql import chunks, in_clause, read_rows
-from projections.storage import TranslatingCursor
 
 WEIGHTS = {"skill_fit": 0.6, "capacity": 0.25, "hours": 0.15}
 FULL_FIT_SKILLS = 2

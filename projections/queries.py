@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from domain.base import ERASED
+from infrastructure.sql import SqlStore, TranslatingCursor
 from projections import tracking
 from projections.at_risk import MAX_REASONS, at_risk_of_program
 from projections.audit_trail import read_trail, verify_trail
@@ -23,7 +24,6 @@ from projections.matching import goal_of, mentors_of_program, suggest
 from projections.mentor_directory import keywords
 from projections.relationship_summaries import SUMMARIES, list_summaries, public
 from projections.sql import LAST_EVENT_POSITION, MISSING_TABLE_ERRORS, iso, month_key, read_rows
-from projections.storage import SqlStore, TranslatingCursor
 
 T = TypeVar("T")
 Reader = Callable[[TranslatingCursor, dict[str, str]], T]

@@ -8,9 +8,9 @@ from typing import Any
 
 from domain.goal import Goal
 from domain.relationship import COUNTERS, Relationship
+from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, read_rows
-from projections.storage import TranslatingCursor
 
 SUMMARIES = Table(
     name="relationship_summaries",

@@ -20,11 +20,11 @@ from typing import Any, NamedTuple
 
 from eventsourcing.persistence import Mapper
 
-from domain.application import MentoringService
+from application.service import MentoringService
+from infrastructure.sql import SqlStore
 from projections import tracking
 from projections.base import Batch, ReadModel
 from projections.sql import MISSING_TABLE_ERRORS
-from projections.storage import SqlStore
 
 log = logging.getLogger("projections.runner")
 DEFAULT_BATCH = 2000

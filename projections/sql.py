@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from projections.storage import TranslatingCursor
+from infrastructure.sql import TranslatingCursor
 
 # Column types per database; DDL constants use these names as {placeholders}.
 TYPES = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from infrastructure.sql import TranslatingCursor
 from projections.base import ReadModel
 from projections.sql import FOR_UPDATE, SCHEMA_LOCK, TYPES, iso
-from projections.storage import TranslatingCursor
 
 CREATE_VERSIONS = """
 CREATE TABLE IF NOT EXISTS projection_versions (

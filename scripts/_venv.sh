@@ -35,7 +35,7 @@ ensure_venv() {
         spec="."
     fi
     local pkgs="" d
-    for d in domain projections api workers mentoring; do
+    for d in domain application infrastructure projections api workers mentoring; do
         if [[ -f "$ROOT/$d/__init__.py" ]]; then pkgs+="$d "; fi
     done
     if [[ -e "$full_stamp" && "$(cat "$full_stamp")" == "$pkgs" ]] \

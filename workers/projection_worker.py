@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from mentoring.bootstrap import Container, parse_database_url
+from infrastructure.database import parse_database_url
+from mentoring.bootstrap import Container
 from projections.base import ReadModel
 from projections.runner import ProjectionRunner
 

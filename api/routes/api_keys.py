@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import Admin, ContainerDep, KeysDep
 from api.errors import ProblemError, problems
-from api.keys import ApiKey
 from api.schemas.events import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyPublic
 from domain.errors import NotFound
+from infrastructure.api_keys import ApiKey
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
 

@@ -17,7 +17,6 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import problems
-from api.keys import ApiKey
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
 from api.schemas.mentors import (
@@ -27,8 +26,9 @@ from api.schemas.mentors import (
     MentorRetire,
     MentorUpdate,
 )
-from domain.application import Outcome
+from application.service import Outcome
 from domain.mentor_profile import mentor_profile_id
+from infrastructure.api_keys import ApiKey
 from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1", tags=["mentors"])

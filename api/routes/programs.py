@@ -15,10 +15,10 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import ProblemError, problems
-from api.keys import ApiKey
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
 from api.schemas.programs import ProgramClose, ProgramCreate, ProgramPublic, ProgramUpdate
+from infrastructure.api_keys import ApiKey
 from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1/programs", tags=["programs"])

@@ -16,11 +16,11 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import problems
-from api.keys import ApiKey
 from api.responses import answer, created, state
 from api.schemas import relationships as s
 from api.schemas.common import CommandResult, Created
-from domain.application import Outcome
+from application.service import Outcome
+from infrastructure.api_keys import ApiKey
 from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1/relationships", tags=["relationships"])

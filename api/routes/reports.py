@@ -20,10 +20,10 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import ProblemError, problems
-from api.keys import ApiKey
 from api.metrics import register_metrics_source
 from api.schemas import reports as s
 from domain.errors import NotFound
+from infrastructure.api_keys import ApiKey
 from mentoring.bootstrap import Container
 from projections.queries import InvalidCursor, ProjectionNotReady
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.keys import KeyStore
 from api.main import create_app
+from infrastructure.api_keys import KeyStore
 from mentoring.bootstrap import Container, build_container
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET, Driver

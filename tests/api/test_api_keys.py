@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.keys import KeyStore, hash_secret
 from api.main import create_app
+from infrastructure.api_keys import KeyStore, hash_secret
 from mentoring.bootstrap import Container
 from mentoring.cli import app as cli
 from mentoring.settings import Settings

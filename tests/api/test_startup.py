@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from api.keys import KeyStore
 from api.main import create_app
+from infrastructure.api_keys import KeyStore
 from mentoring.bootstrap import build_container
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from mentoring.bootstrap import build_service
 from mentoring.settings import Settings
 from tests.application.scenario import World

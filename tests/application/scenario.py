@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain.application import MentoringService
+from application.service import MentoringService
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 COORDINATOR, MENTOR, MENTEE = "hr-coordinator", "emp-m1", "emp-e1"

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from domain.errors import ConcurrentUpdate
-from mentoring.bootstrap import build_service, parse_database_url
+from infrastructure.database import parse_database_url
+from mentoring.bootstrap import build_service
 from mentoring.settings import Settings
 from tests.application.scenario import MENTEE, World
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from domain.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -24,7 +24,7 @@ from domain.errors import (
 )
 from domain.mentor_profile import MentorProfile
 from domain.relationship import Relationship
-from mentoring.bootstrap import parse_database_url
+from infrastructure.database import parse_database_url
 from tests.application.scenario import (
     COORDINATOR,
     EXPECTATIONS,

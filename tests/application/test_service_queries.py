@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.application import SNAPSHOT_EVERY, MentoringService
+from application.service import SNAPSHOT_EVERY, MentoringService
 from domain.errors import InvalidValue, NotFound, VersionMismatch
 from mentoring.bootstrap import build_service
 from mentoring.settings import Settings

@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from domain.application import MentoringService
+from application.service import MentoringService
 from domain.relationship import Relationship
 from mentoring.bootstrap import build_service
 from mentoring.settings import Settings

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from infrastructure.sql import SqlStore
 from mentoring.bootstrap import Container, build_container
 from mentoring.settings import Settings
 from projections import tracking
 from projections.catalog import READ_MODELS
 from projections.runner import ProjectionRunner
-from projections.storage import SqlStore
 from tests.projections.scenario import Scenario
 
 

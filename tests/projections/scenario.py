@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from domain.application import MentoringService
+from application.service import MentoringService
 
 NOW = datetime(2026, 1, 31, 10, 0, tzinfo=UTC)
 EXPECTATIONS = {"session_minutes": 60, "monthly_minutes_cap": 240, "topics": ["career"],

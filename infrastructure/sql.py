@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 CONNECT_TIMEOUT = 5.0
@@ -134,3 +135,13 @@ class TranslatingCursor:
     @property
     def rowcount(self) -> int:
         return int(self._cursor.rowcount)
+
+
+def create_table(store: SqlStore, statement: str) -> None:
+    """Runs a CREATE TABLE IF NOT EXISTS, tolerating another process doing it at once."""
+    try:
+        with store.transaction() as cursor:
+            cursor.execute(statement)
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+        # PostgreSQL: two API processes starting together raced on the catalog; one won.
+        pass

@@ -16,7 +16,8 @@ from eventsourcing.application import AggregateNotFoundError, Application, Repos
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
 from eventsourcing.utils import Environment, EnvType
 
-from domain.base import MentoringAggregate, aware, now
+from application.records import describe_event
+from domain.base import PERSON_FIELDS, MentoringAggregate, aware, now
 from domain.erasure import Erasure
 from domain.errors import (
     AlreadyExists,
@@ -26,12 +27,11 @@ from domain.errors import (
     VersionMismatch,
 )
 from domain.goal import Goal
-from domain.group_commit import GroupCommit
 from domain.mentor_profile import MentorProfile, mentor_profile_id
-from domain.personal_data import PERSON_FIELDS, PersonalDataVault, ShreddingMapper
 from domain.program import Program
-from domain.records import describe_event
 from domain.relationship import Relationship
+from infrastructure.group_commit import GroupCommit
+from infrastructure.shredding import PersonalDataVault, ShreddingMapper
 
 A = TypeVar("A", bound=MentoringAggregate)
 P = ParamSpec("P")

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
-
-from projections.storage import SqlStore
+from infrastructure.sql import SqlStore, create_table
 
 ROLES = ("admin", "integration", "analyst", "viewer")
 SECRET_PREFIX = "mk_"
@@ -63,16 +61,6 @@ class ApiKey:
     def sees(self, program_id: str) -> bool:
         """True if the key is not limited to programs, or lists this one."""
         return self.program_ids is None or program_id in self.program_ids
-
-
-def create_table(store: SqlStore, statement: str) -> None:
-    """Runs a CREATE TABLE IF NOT EXISTS, tolerating another process doing it at once."""
-    try:
-        with store.transaction() as cursor:
-            cursor.execute(statement)
-    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
-        # PostgreSQL: two API processes starting together raced on the catalog; one won.
-        pass
 
 
 def hash_secret(secret: str) -> str:

@@ -15,10 +15,9 @@ from eventsourcing.domain import DomainEventProtocol, Snapshot
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import resolve_topic
 
-from domain.base import ERASED
+from domain.base import ERASED, PERSON_FIELDS
 
 SEALED_PREFIX = "pd1:"
-PERSON_FIELDS = ("mentor_id", "mentee_id", "person_id", "subject_id")
 
 
 class PersonalDataVault(Protocol):

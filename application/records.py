@@ -7,19 +7,11 @@ from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
 
+from domain.base import aggregate_name, event_name
+
 ENVELOPE_FIELDS = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic"}
 )
-
-
-def aggregate_name(event: object) -> str:
-    """``Relationship`` for ``Relationship.SessionHeld``."""
-    return type(event).__qualname__.split(".")[0]
-
-
-def event_name(event: object) -> str:
-    """The public event name, e.g. ``SessionHeld``."""
-    return type(event).__name__
 
 
 def event_data(event: DomainEventProtocol[Any]) -> dict[str, Any]:

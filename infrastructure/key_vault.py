@@ -15,8 +15,8 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from domain.personal_data import SEALED_PREFIX
-from projections.storage import SqlStore
+from infrastructure.shredding import SEALED_PREFIX
+from infrastructure.sql import SqlStore
 
 KEY_CACHE_SECONDS = 5.0  # how long another process may still open an erased person's data
 

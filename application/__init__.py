@@ -1,0 +1,1 @@
+"""The application layer: every use case of the mentoring service, as typed methods."""

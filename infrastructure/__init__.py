@@ -1,0 +1,1 @@
+"""Adapters: event store, group commit, crypto-shredding, SQL stores beside the events."""
