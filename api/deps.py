@@ -1,4 +1,4 @@
-"""Typed dependencies: the container, the authenticated principal, roles and program scope."""
+"""Typed dependencies: the service, read models and stores, the principal, roles, scope."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from api.errors import ProblemError
+from application.service import MentoringService
 from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey, KeyStore
-from mentoring.bootstrap import Container
+from infrastructure.idempotency import IdempotencyStore
+from infrastructure.sql import SqlStore
+from projections.queries import ReadModels
 
 ADMIN = ("admin",)
 COMMAND_ROLES = ("admin", "integration")
@@ -25,16 +28,41 @@ DASHBOARD_ROLES = ("admin", "integration", "analyst", "viewer")
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <secret>`.")
 
 
-def get_container(request: Request) -> Container:
-    return request.app.state.container  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class Services:
+    """What the API is given by the composition root (nothing else reaches its routes)."""
+
+    service: MentoringService
+    read_models: ReadModels
+    keys: KeyStore
+    idempotency: IdempotencyStore
+    database: SqlStore
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def get_service(request: Request) -> MentoringService:
+    return services(request).service
+
+
+def get_read_models(request: Request) -> ReadModels:
+    return services(request).read_models
 
 
 def get_keys(request: Request) -> KeyStore:
-    return request.app.state.keys  # type: ignore[no-any-return]
+    return services(request).keys
 
 
-ContainerDep = Annotated[Container, Depends(get_container)]
+def get_database(request: Request) -> SqlStore:
+    return services(request).database
+
+
+ServiceDep = Annotated[MentoringService, Depends(get_service)]
+ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
+DatabaseDep = Annotated[SqlStore, Depends(get_database)]
 
 
 def get_principal(

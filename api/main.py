@@ -1,14 +1,13 @@
-"""The FastAPI application, built from a container (never at import time)."""
+"""The FastAPI application, built from the parts it is given (never at import time)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.deps import Services
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics, MetricsMiddleware
@@ -21,10 +20,13 @@ from api.routes import (
     people,
     programs,
     relationships,
+    reports,
 )
+from application.service import MentoringService
 from infrastructure.api_keys import KeyStore
 from infrastructure.idempotency import IdempotencyStore
-from mentoring.bootstrap import Container
+from infrastructure.sql import SqlStore
+from projections.queries import ReadModels
 
 DESCRIPTION = """
 Event-sourced mentoring: programs, mentors, relationships and goals, with time travel,
@@ -51,22 +53,21 @@ TAGS = [
 ]
 
 
-def create_app(container: Container) -> FastAPI:
-    """The HTTP API over one container; creates its tables and the bootstrap admin key."""
-    keys, idempotency = KeyStore(container.store), IdempotencyStore(container.store)
+def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStore,
+               idempotency: IdempotencyStore, database: SqlStore, *,
+               bootstrap_admin_key: str | None = None) -> FastAPI:
+    """The HTTP API over these parts; creates its tables and the bootstrap admin key."""
     keys.ensure_schema()
     idempotency.ensure_schema()
-    if container.settings.bootstrap_admin_key:
-        keys.ensure_admin(container.settings.bootstrap_admin_key)
+    if bootstrap_admin_key:
+        keys.ensure_admin(bootstrap_admin_key)
     app = FastAPI(title="Mentoring service API", version="1.0.0", description=DESCRIPTION,
                   openapi_tags=TAGS)
-    app.state.container, app.state.keys = container, keys
-    app.state.metrics = Metrics(container)
+    app.state.services = Services(service, read_models, keys, idempotency, database)
+    app.state.metrics = Metrics(service, read_models)
     install_error_handlers(app)
     routers = [module.router for module in
-               (programs, mentors, relationships, goals, events, api_keys, people, ops)]
-    if importlib.util.find_spec("api.routes.reports") is not None:
-        routers.append(importlib.import_module("api.routes.reports").router)
+               (programs, mentors, relationships, goals, reports, events, api_keys, people, ops)]
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)

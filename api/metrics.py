@@ -1,22 +1,10 @@
-"""Prometheus metrics: requests and latencies per route template, events, plug-in sources.
-
-Other packages add their own figures (projection positions and lag, say) with
-``register_metrics_source``: a source is a callable taking the container and returning
-``prometheus_client`` metric families; it is called at every scrape of ``/metrics``.
-
-    def projection_lag(container):
-        gauge = GaugeMetricFamily("mentoring_projection_lag_events", "...", labels=["name"])
-        gauge.add_metric(["summaries"], lag)
-        yield gauge
-
-    register_metrics_source(projection_lag)
-"""
+"""Prometheus metrics: requests and latencies per route template, events, projections."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -24,55 +12,58 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mentoring.bootstrap import Container
+from application.service import MentoringService
+from projections.queries import ReadModels
 
-MetricsSource = Callable[[Container], Iterable[Metric]]
-_sources: list[MetricsSource] = []
 log = logging.getLogger("api.metrics")
 
 
-def register_metrics_source(source: MetricsSource) -> MetricsSource:
-    """Adds a source of metric families to every app's ``/metrics`` (usable as a decorator)."""
-    if source not in _sources:
-        _sources.append(source)
-    return source
-
-
 class EventStoreCollector:
-    """Scrape-time figures read from the event store and from registered sources."""
+    """Scrape-time figures read from the event store and the projections' positions."""
 
-    def __init__(self, container: Container) -> None:
-        self.container = container
+    def __init__(self, service: MentoringService, read_models: ReadModels) -> None:
+        self.service, self.read_models = service, read_models
 
     def collect(self) -> Iterator[Metric]:
-        position = self.container.service.last_position()
-        # Positions are gap-free, so the last one is also the number of events stored.
+        # Positions only grow but may skip (a refused write on PostgreSQL leaves a gap), so
+        # the count of events comes from this process's own commits, never from a position.
         appended = CounterMetricFamily("mentoring_events_appended",
-                                       "Events appended to the event store (all writers).")
-        appended.add_metric([], position)
+                                       "Events appended to the event store by this process.")
+        appended.add_metric([], self.service.store.appended())
         yield appended
         last = GaugeMetricFamily("mentoring_event_store_last_position",
                                  "Position of the newest event in the global feed.")
-        last.add_metric([], position)
+        last.add_metric([], self.service.last_position())
         yield last
-        for source in list(_sources):
-            try:
-                yield from source(self.container)
-            except Exception:  # one broken source must not take /metrics down
-                log.exception("metrics source %r failed", source)
+        position = GaugeMetricFamily("mentoring_projection_position",
+                                     "Last event position applied by the projection.",
+                                     labels=["name"])
+        lag = GaugeMetricFamily("mentoring_projection_lag_events",
+                                "Events stored but not yet applied by the projection.",
+                                labels=["name"])
+        try:
+            rows = self.read_models.positions()
+        except Exception:  # the database is down: /metrics still answers what it knows
+            log.warning("cannot read projection positions", exc_info=True)
+            rows = []
+        for row in rows:
+            position.add_metric([row["name"]], row["position"])
+            lag.add_metric([row["name"]], row["lag"])
+        yield position
+        yield lag
 
 
 class Metrics:
     """One registry per app, so several apps (tests) never clash."""
 
-    def __init__(self, container: Container) -> None:
+    def __init__(self, service: MentoringService, read_models: ReadModels) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("mentoring_http_requests", "HTTP requests answered.",
                                 ["method", "route", "status"], registry=self.registry)
         self.latency = Histogram("mentoring_http_request_duration_seconds",
                                  "Time to answer an HTTP request.", ["method", "route"],
                                  registry=self.registry)
-        self.registry.register(EventStoreCollector(container))
+        self.registry.register(EventStoreCollector(service, read_models))
 
 
 class MetricsMiddleware:

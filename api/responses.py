@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Response
 
-from application.service import Outcome
+from application.base import Outcome
 
 
 def etag(version: int) -> str:

@@ -14,6 +14,7 @@ import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from application.service import MentoringService
+from infrastructure.event_store import IN_MEMORY, EventStore
 from infrastructure.key_vault import KeyVault
 from infrastructure.sql import SqlStore
 from mentoring.demo import DemoProgram
@@ -23,21 +24,6 @@ COPY_EVENTS = ("COPY mentoring_events (originator_id, originator_version, topic,
 EVENTS_PER_MENTEE = 32  # about what a year of the demo writes per mentee
 STAGE_KEYS = "CREATE TEMP TABLE bulk_keys (LIKE personal_data_keys INCLUDING DEFAULTS)"
 STAGE_INDEX = "CREATE TEMP TABLE bulk_index (LIKE personal_data_index INCLUDING DEFAULTS)"
-
-
-class DirectCommit:
-    """Saves each command in the caller's thread: the in-memory store of a bulk load has no
-    round trips to share, so the group-commit thread hand-off per command is pure cost."""
-
-    def __init__(self, save: Callable[..., list[tuple[object, int | None]]]) -> None:
-        self._save = save
-
-    def save(self, *aggregates: object) -> int | None:
-        positions = [p for _, p in self._save(*aggregates) if p is not None]
-        return max(positions, default=None)
-
-    def close(self) -> None:
-        """Nothing to stop."""
 
 
 class BulkVault(KeyVault):
@@ -90,10 +76,10 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
     store = SqlStore(postgres_dsn=database.postgres_dsn)
     # Creates the event tables, with the same vault so keys land in the target database.
-    MentoringService(env=database.env, vault=KeyVault(store)).close()
+    EventStore(env=database.env, sealer=KeyVault(store)).close()
     vault = BulkVault(store)
-    memory = MentoringService(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, vault=vault)
-    memory._group = DirectCommit(memory._save_now)  # type: ignore[assignment]
+    in_memory = EventStore(env=IN_MEMORY, sealer=vault, group_commit=False)
+    memory = MentoringService(in_memory, vault)
     mentees = max(events // EVENTS_PER_MENTEE, 2)
     DemoProgram(memory, mentors=max(mentees // 3, 2), mentees=mentees, months=12,
                 seed=seed).run(progress)
@@ -102,7 +88,7 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
             cursor.copy(COPY_EVENTS) as copy:
         position = 0
         while True:
-            batch = memory.recorder.select_notifications(start=position, limit=10_000,
+            batch = in_memory.recorder.select_notifications(start=position, limit=10_000,
                                                          inclusive_of_start=False)
             if not batch:
                 break
@@ -135,7 +121,7 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
     store = SqlStore(postgres_dsn=database.postgres_dsn)
     vault = BulkVault(store)
-    service = MentoringService(env=database.env, vault=vault)
+    service = EventStore(env=database.env, sealer=vault)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     program = Program.create(name="Bench", description=None, actor="bench", at=start)
     mentors = [MentorProfile.register(program_id=str(program.id), person_id=f"m{i}",

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from mentoring.bootstrap import Container, build_container
+from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
 
 SIZES = {
@@ -79,8 +79,8 @@ def scratch_database(server_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def container_on(url: str, pool_size: int = 20) -> Iterator[Container]:
-    built = build_container(Settings(database_url=url, database_pool_size=pool_size))
+def runtime_on(url: str, pool_size: int = 20) -> Iterator[Runtime]:
+    built = build_runtime(Settings(database_url=url, database_pool_size=pool_size))
     try:
         yield built
     finally:

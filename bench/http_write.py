@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.harness import Figure, container_on, median_and_spread, repeat
+from bench.harness import Figure, median_and_spread, repeat, runtime_on
 from bench.http import Client, live_server
 from bench.write_path import raw_insert_rate, run_clients, seed_relationships
 
@@ -26,8 +26,8 @@ def http_command_rate(port: int, ids: list[str], seconds: float) -> float:
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
     clients, seconds, runs = int(size["clients"]), size["write_seconds"], int(size["runs"])
     raw = repeat(runs, lambda: raw_insert_rate(url, clients, seconds))
-    with container_on(url) as container:
-        ids = seed_relationships(container, clients)
+    with runtime_on(url) as runtime:
+        ids = seed_relationships(runtime, clients)
     with live_server(url, pool_size=clients) as port:
         http = repeat(runs, lambda: http_command_rate(port, ids, seconds))
     raw_median, raw_spread = median_and_spread(raw)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from bench.harness import Figure, container_on, percentile
+from bench.harness import Figure, percentile, runtime_on
 from bench.write_path import seed_relationships
 
 PROJECTION = "relationship_summaries"
@@ -45,8 +45,8 @@ def wait_for(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]
 
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
     rate, seconds = size["lag_rate"], size["lag_seconds"]
-    with container_on(url) as container:
-        ids = seed_relationships(container, 8)
+    with runtime_on(url) as runtime:
+        ids = seed_relationships(runtime, 8)
         worker = start_worker(url)
         reader = psycopg.connect(url, autocommit=True)
 
@@ -58,7 +58,7 @@ def measure(url: str, size: dict[str, float]) -> list[Figure]:
             return int(row[0]) if row else 0
 
         try:
-            head = container.service.last_position()
+            head = runtime.service.last_position()
             if not wait_for(lambda: visible() >= head, 60):
                 raise RuntimeError("the projection worker did not catch up")
             committed: list[tuple[int, float]] = []
@@ -83,8 +83,8 @@ def measure(url: str, size: dict[str, float]) -> list[Figure]:
             interval, started = 1 / rate, time.perf_counter()
             for index in range(int(rate * seconds)):
                 time.sleep(max(0.0, started + index * interval - time.perf_counter()))
-                outcome = container.service.relationship_command(
-                    ids[index % len(ids)], "report_progress", goal_id=None,
+                outcome = runtime.service.report_progress(
+                    ids[index % len(ids)], goal_id=None,
                     note="Led the sprint review", actor="bench")
                 committed.append((outcome.position or 0, time.perf_counter()))
             achieved = len(committed) / (time.perf_counter() - started)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 from bench.bulk import load_relationships
-from bench.harness import Figure, container_on, percentile
+from bench.harness import Figure, percentile, runtime_on
 from bench.http import Client, live_server
 from projections.catalog import READ_MODELS
-from projections.runner import ProjectionRunner
 
 CATCH_UP_BATCH = 10_000
 
@@ -16,8 +15,8 @@ CATCH_UP_BATCH = 10_000
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
     count, queries = int(size["relationships"]), int(size["queries"])
     program_id, events = load_relationships(url, count)
-    with container_on(url) as container:
-        runner = ProjectionRunner(container.service, container.store, READ_MODELS,
+    with runtime_on(url) as runtime:
+        runner = runtime.runner(READ_MODELS,
                                   batch_size=CATCH_UP_BATCH)
         runner.setup()
         started = time.perf_counter()

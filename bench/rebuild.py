@@ -7,17 +7,16 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 from bench.bulk import load_demo_events
-from bench.harness import Figure, container_on
+from bench.harness import Figure, runtime_on
 from projections.catalog import BY_NAME
-from projections.runner import ProjectionRunner
 
 REBUILD_BATCH = 100_000  # what `mentoring rebuild` uses
 REBUILT = ("relationship_summaries", "program_health", "audit_trail")
 
 
-def raw_read_and_decode(container, batch: int = 1000) -> float:  # type: ignore[no-untyped-def]
+def raw_read_and_decode(runtime, batch: int = 1000) -> float:  # type: ignore[no-untyped-def]
     """Events/s of reading every stored event in order and decoding it (the baseline)."""
-    service = container.service
+    service = runtime.events
     started, position, count = time.perf_counter(), 0, 0
     while True:
         notifications = service.recorder.select_notifications(
@@ -36,10 +35,10 @@ def measure(url: str, size: dict[str, float]) -> list[Figure]:
     # `mentoring rebuild` does (a 1M-event in-memory demo leaves a large, fragmented heap).
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         stored = pool.submit(load_demo_events, url, int(size["rebuild_events"])).result()
-    with container_on(url) as container:
-        raw = raw_read_and_decode(container)
+    with runtime_on(url) as runtime:
+        raw = raw_read_and_decode(runtime)
         models = [BY_NAME[name] for name in REBUILT]
-        runner = ProjectionRunner(container.service, container.store, models,
+        runner = runtime.runner(models,
                                   batch_size=REBUILD_BATCH)
         runner.setup()
         started = time.perf_counter()

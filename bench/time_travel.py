@@ -6,15 +6,15 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from bench.harness import Figure, container_on, percentile
-from mentoring.bootstrap import Container
+from bench.harness import Figure, percentile, runtime_on
+from mentoring.bootstrap import Runtime
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def long_relationship(container: Container, events: int) -> str:
+def long_relationship(runtime: Runtime, events: int) -> str:
     """A relationship with ``events`` events, one minute apart, saved in batches."""
-    service = container.service
+    service = runtime.service
     program = service.create_program(name="Bench", description=None, actor="bench", at=START)
     service.register_mentor(program_id=program.id, person_id="m", skills=["python"],
                             capacity=5, monthly_minutes=600, actor="bench", at=START)
@@ -26,11 +26,11 @@ def long_relationship(container: Container, events: int) -> str:
         version = service.relationship(rel.id)["version"]
         if version >= events:
             return rel.id
-        aggregate = service.repository.get(service_id(rel.id))
+        aggregate = runtime.events.repository.get(service_id(rel.id))
         for _ in range(min(500, events - version)):
             at += timedelta(minutes=1)
             aggregate.report_progress(note="Led the review", goal_id=None, actor="bench", at=at)
-        service.save(aggregate)
+        runtime.events.save(aggregate)
 
 
 def service_id(text: str):  # type: ignore[no-untyped-def]
@@ -42,9 +42,9 @@ def service_id(text: str):  # type: ignore[no-untyped-def]
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
     events, queries = int(size["history"]), int(size["queries"])
     rnd = random.Random(3)
-    with container_on(url) as container:
-        rel_id = long_relationship(container, events)
-        service = container.service
+    with runtime_on(url) as runtime:
+        rel_id = long_relationship(runtime, events)
+        service = runtime.service
         by_version, by_instant = [], []
         for _ in range(queries):
             started = time.perf_counter()

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import psycopg
 
-from bench.harness import Figure, container_on, median_and_spread, repeat
-from mentoring.bootstrap import Container
+from bench.harness import Figure, median_and_spread, repeat, runtime_on
+from mentoring.bootstrap import Runtime
 
 RAW_TABLE = """
 CREATE TABLE IF NOT EXISTS bench_raw_events (
@@ -60,9 +60,9 @@ def raw_insert_rate(url: str, clients: int, seconds: float) -> float:
     return run_clients(clients, seconds, work)
 
 
-def seed_relationships(container: Container, count: int) -> list[str]:
+def seed_relationships(runtime: Runtime, count: int) -> list[str]:
     """One active relationship with expectations per client, so clients never collide."""
-    service = container.service
+    service = runtime.service
     program = service.create_program(name="Bench", description=None, actor="bench")
     ids = []
     for index in range(count):
@@ -76,12 +76,12 @@ def seed_relationships(container: Container, count: int) -> list[str]:
     return ids
 
 
-def service_command_rate(container: Container, ids: list[str], seconds: float) -> float:
-    service = container.service
+def service_command_rate(runtime: Runtime, ids: list[str], seconds: float) -> float:
+    service = runtime.service
 
     def work(index: int) -> Callable[[], None]:
         def report() -> None:
-            service.relationship_command(ids[index], "report_progress", goal_id=None,
+            service.report_progress(ids[index], goal_id=None,
                                          note="Led the sprint review", actor="bench")
         return report
 
@@ -91,9 +91,9 @@ def service_command_rate(container: Container, ids: list[str], seconds: float) -
 def measure(url: str, size: dict[str, float]) -> list[Figure]:
     clients, seconds, runs = int(size["clients"]), size["write_seconds"], int(size["runs"])
     raw = repeat(runs, lambda: raw_insert_rate(url, clients, seconds))
-    with container_on(url, pool_size=clients) as container:
-        ids = seed_relationships(container, clients)
-        service = repeat(runs, lambda: service_command_rate(container, ids, seconds))
+    with runtime_on(url, pool_size=clients) as runtime:
+        ids = seed_relationships(runtime, clients)
+        service = repeat(runs, lambda: service_command_rate(runtime, ids, seconds))
     raw_median, raw_spread = median_and_spread(raw)
     service_median, spread = median_and_spread(service)
     return [Figure(

@@ -104,3 +104,18 @@ class GroupCommit:
                 pending.error = error
         for pending in batch:
             pending.done.set()
+
+
+class DirectCommit:
+    """Saves in the caller's thread: for a single writer (a bulk load into the in-memory
+    store) there are no round trips to share, so the hand-off per command is pure cost."""
+
+    def __init__(self, save: Callable[..., Any], conflict: type[BaseException]) -> None:
+        self._save = save
+
+    def save(self, *aggregates: Any) -> int | None:
+        positions = [p for _, p in self._save(*aggregates) if p is not None]
+        return max(positions, default=None)
+
+    def close(self) -> None:
+        """Nothing to stop."""

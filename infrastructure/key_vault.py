@@ -51,6 +51,22 @@ SELECT_ERASURES = ("SELECT erasure_id, erased_at FROM personal_data_erasures "
                    "WHERE person_id = %s ORDER BY erased_at")
 
 
+def seal_with(key: AESGCM, person_id: str, plaintext: str) -> str:
+    """AES-256-GCM with a fresh nonce; the person id is bound as associated data."""
+    nonce = os.urandom(12)
+    sealed = key.encrypt(nonce, plaintext.encode(), person_id.encode())
+    return SEALED_PREFIX + base64.b64encode(nonce + sealed).decode()
+
+
+def open_with(key: AESGCM, person_id: str, token: str) -> str | None:
+    """The sealed text, or None if it was sealed under another (since erased) key."""
+    raw = base64.b64decode(token[len(SEALED_PREFIX):])
+    try:
+        return key.decrypt(raw[:12], raw[12:], person_id.encode()).decode()
+    except InvalidTag:
+        return None
+
+
 class KeyVault:
     """Seals and opens personal text with per-person keys stored beside the events."""
 
@@ -69,20 +85,12 @@ class KeyVault:
         key = self._key(person_id, create=True)
         assert key is not None
         self.index(person_id, aggregate_id)
-        nonce = os.urandom(12)
-        sealed = key.encrypt(nonce, plaintext.encode(), person_id.encode())
-        return SEALED_PREFIX + base64.b64encode(nonce + sealed).decode()
+        return seal_with(key, person_id, plaintext)
 
     def open(self, person_id: str, token: str) -> str | None:
         """Decrypts, or None once the person's key is gone."""
         key = self._key(person_id, create=False)
-        if key is None:
-            return None
-        raw = base64.b64decode(token[len(SEALED_PREFIX):])
-        try:
-            return key.decrypt(raw[:12], raw[12:], person_id.encode()).decode()
-        except InvalidTag:
-            return None  # sealed under an earlier key that was erased since
+        return None if key is None else open_with(key, person_id, token)
 
     def has_key(self, person_id: str) -> bool:
         return self._key(person_id, create=False, cached=False) is not None
@@ -130,3 +138,41 @@ class KeyVault:
         with self.store.transaction() as cursor:
             cursor.execute(INSERT_INDEX, (person_id, str(aggregate_id)))
         self._indexed.add((person_id, aggregate_id))
+
+
+class MemoryKeyVault:
+    """The same vault in memory, for the in-memory event store (tests, throwaway runs)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, AESGCM] = {}
+        self._index: dict[str, set[str]] = {}
+        self._erasures: dict[str, list[tuple[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def seal(self, person_id: str, aggregate_id: UUID, plaintext: str) -> str:
+        with self._lock:
+            key = self._keys.setdefault(person_id, AESGCM(AESGCM.generate_key(bit_length=256)))
+        self.index(person_id, aggregate_id)
+        return seal_with(key, person_id, plaintext)
+
+    def open(self, person_id: str, token: str) -> str | None:
+        key = self._keys.get(person_id)
+        return None if key is None else open_with(key, person_id, token)
+
+    def index(self, person_id: str, aggregate_id: UUID) -> None:
+        with self._lock:
+            self._index.setdefault(person_id, set()).add(str(aggregate_id))
+
+    def has_key(self, person_id: str) -> bool:
+        return person_id in self._keys
+
+    def aggregates_of(self, person_id: str) -> list[str]:
+        return sorted(self._index.get(person_id, ()))
+
+    def erasures_of(self, person_id: str) -> list[tuple[str, str]]:
+        return list(self._erasures.get(person_id, ()))
+
+    def destroy_key(self, person_id: str, erasure_id: str, erased_at: str) -> None:
+        with self._lock:
+            self._keys.pop(person_id, None)
+            self._erasures.setdefault(person_id, []).append((erasure_id, erased_at))

@@ -20,7 +20,7 @@ from domain.base import ERASED, PERSON_FIELDS
 SEALED_PREFIX = "pd1:"
 
 
-class PersonalDataVault(Protocol):
+class Sealer(Protocol):
     """Seals text with a person's key and opens it while the key exists."""
 
     def seal(self, person_id: str, aggregate_id: UUID, plaintext: str) -> str:
@@ -35,27 +35,11 @@ class PersonalDataVault(Protocol):
         """Remembers that an aggregate holds data about a person."""
         ...
 
-    def has_key(self, person_id: str) -> bool:
-        """Whether personal data about the person can still be read."""
-        ...
-
-    def aggregates_of(self, person_id: str) -> list[str]:
-        """Ids of the aggregates that name the person or hold data about them."""
-        ...
-
-    def erasures_of(self, person_id: str) -> list[tuple[str, str]]:
-        """(erasure id, erased at) of the person's past erasures."""
-        ...
-
-    def destroy_key(self, person_id: str, erasure_id: str, erased_at: str) -> None:
-        """Deletes the person's key for good."""
-        ...
-
 
 class ShreddingMapper(Mapper[UUID]):
     """A mapper that seals personal fields on the way in and opens them on the way out."""
 
-    def __init__(self, *args: Any, vault: PersonalDataVault | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, vault: Sealer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.personal_vault = vault
 

@@ -1,1 +1,1 @@
-"""Composition root: settings, wiring and the ``mentoring`` command line."""
+"""The composition root: settings, wiring, the `mentoring` command line and demo data."""

@@ -1,77 +1,136 @@
-"""Builds the application service from settings: the one place that wires persistence."""
+"""The composition root: builds every part of a process from ``Settings``.
+
+Only the command line (and tests and benchmarks, which stand in for it) import this
+module. The API and the workers receive the parts they need, never this module.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from application.service import MentoringService
-from infrastructure.database import parse_database_url
-from infrastructure.key_vault import KeyVault
+from infrastructure.api_keys import KeyStore
+from infrastructure.database import Database, parse_database_url
+from infrastructure.event_store import IN_MEMORY, EventStore
+from infrastructure.idempotency import IdempotencyStore
+from infrastructure.key_vault import KeyVault, MemoryKeyVault
 from infrastructure.sql import SqlStore
 from mentoring.settings import Settings
+from projections.catalog import READ_MODELS
 from projections.queries import ReadModels
+from projections.runner import ProjectionRunner
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-def build_service(settings: Settings, store: SqlStore | None = None) -> MentoringService:
-    """The application service on the configured event store, sealing personal data."""
-    database = parse_database_url(settings.database_url, settings.database_pool_size)
-    if database.sqlite_path and database.sqlite_path != ":memory:":
-        Path(database.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
-    vault = KeyVault(store or build_store(settings))
-    return MentoringService(env=database.env, vault=vault)
+    from fastapi import FastAPI
+
+    from projections.base import ReadModel
+    from workers.projection_worker import ProjectionWorker
 
 
 def build_store(settings: Settings) -> SqlStore:
     """SQL access to the event store's database, for views, API keys and idempotency."""
-    database = parse_database_url(settings.database_url, settings.database_pool_size)
+    database = _database(settings)
     return SqlStore(sqlite_path=database.sqlite_path, postgres_dsn=database.postgres_dsn,
                     pool_size=settings.database_pool_size)
 
 
+def build_event_store(settings: Settings, sql: SqlStore) -> EventStore:
+    """The configured event store, sealing personal data with keys kept beside it."""
+    return EventStore(env=_database(settings).env, sealer=KeyVault(sql))
+
+
+def build_service(settings: Settings, sql: SqlStore | None = None) -> MentoringService:
+    """The application service on the configured event store."""
+    events = build_event_store(settings, sql or build_store(settings))
+    assert isinstance(events.sealer, KeyVault)
+    return MentoringService(events, events.sealer)
+
+
+def build_memory_service() -> MentoringService:
+    """The application service on the library's in-memory store (fast tests, no files)."""
+    vault = MemoryKeyVault()
+    return MentoringService(EventStore(env=IN_MEMORY, sealer=vault), vault)
+
+
 @dataclass
-class Container:
-    """Everything a process needs, built once from settings (API, workers and CLI alike)."""
+class Runtime:
+    """Everything one process built from settings; the CLI holds it and closes it."""
 
     settings: Settings
+    sql: SqlStore
+    events: EventStore
     service: MentoringService
-    store: SqlStore
+    _embedded: list[ProjectionWorker] = field(default_factory=list)
+
+    @property
+    def database(self) -> Database:
+        return _database(self.settings)
+
+    def runner(self, models: Sequence[ReadModel] = READ_MODELS, *,
+               batch_size: int = 2000) -> ProjectionRunner:
+        """A projection runner of these read models on this event store."""
+        return ProjectionRunner(self.events, self.sql, models, batch_size=batch_size)
+
+    def read_models(self) -> ReadModels:
+        """Queries over the projections' view tables (never a replay of events)."""
+        return ReadModels(self.sql, setup=self.runner().setup)
+
+    def api(self) -> FastAPI:
+        """The HTTP API over this process's parts."""
+        from api.main import create_app
+
+        return create_app(self.service, self.read_models(), KeyStore(self.sql),
+                          IdempotencyStore(self.sql), self.sql,
+                          bootstrap_admin_key=self.settings.bootstrap_admin_key)
+
+    def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
+                          poll_interval: float = 1.0, batch_size: int = 2000,
+                          listen: bool = True) -> ProjectionWorker:
+        """A worker that keeps these read models current (woken by NOTIFY on PostgreSQL)."""
+        from workers.projection_worker import Listener, ProjectionWorker
+
+        channel = getattr(self.events.recorder, "channel_name", None)
+        dsn = self.database.postgres_dsn
+        listener = Listener(dsn, channel) if listen and dsn and channel else None
+        return ProjectionWorker(self.runner(models, batch_size=batch_size),
+                                poll_interval=poll_interval, listener=listener)
+
+    def start_embedded_projections(self, poll_interval: float = 0.2) -> ProjectionWorker:
+        """Runs every projection in a background thread of this process (embedded mode)."""
+        worker = self.projection_worker(poll_interval=poll_interval, listen=False)
+        worker.start_thread()
+        self._embedded.append(worker)
+        return worker
+
+    def stop_embedded_projections(self) -> None:
+        """Stops the background projections after their current batch (if they run)."""
+        while self._embedded:
+            self._embedded.pop().stop()
 
     def close(self) -> None:
         self.stop_embedded_projections()
         self.service.close()
-        self.store.close()
-
-    @cached_property
-    def read_models(self) -> ReadModels:
-        """Queries over the projections' view tables (never a replay of events)."""
-        from projections.catalog import READ_MODELS
-        from projections.runner import ProjectionRunner
-
-        runner = ProjectionRunner(self.service, self.store, READ_MODELS)
-        return ReadModels(self.store, setup=runner.setup)
-
-    def start_embedded_projections(self, poll_interval: float = 0.2) -> Any:
-        """Runs every projection in a background thread of this process (embedded mode)."""
-        from projections.catalog import READ_MODELS
-        from workers.projection_worker import ProjectionWorker
-
-        if self.__dict__.get("_projections") is None:
-            worker = ProjectionWorker(self, READ_MODELS, poll_interval=poll_interval,
-                                      listen=False)
-            self.__dict__["_projections"] = worker.start_thread()
-        return self.__dict__["_projections"]
-
-    def stop_embedded_projections(self) -> None:
-        """Stops the background projections after their current batch (if they run)."""
-        worker = self.__dict__.pop("_projections", None)
-        if worker is not None:
-            worker.stop()
+        self.sql.close()
 
 
-def build_container(settings: Settings) -> Container:
-    """Wires the service and SQL store for one process."""
-    store = build_store(settings)
-    return Container(settings=settings, service=build_service(settings, store), store=store)
+def build_runtime(settings: Settings) -> Runtime:
+    """Wires the SQL store, event store and service for one process."""
+    sql = build_store(settings)
+    try:
+        events = build_event_store(settings, sql)
+    except BaseException:
+        sql.close()
+        raise
+    assert isinstance(events.sealer, KeyVault)
+    return Runtime(settings, sql, events, MentoringService(events, events.sealer))
+
+
+def _database(settings: Settings) -> Database:
+    database = parse_database_url(settings.database_url, settings.database_pool_size)
+    if database.sqlite_path and database.sqlite_path != ":memory:":
+        Path(database.sqlite_path).parent.mkdir(parents=True, exist_ok=True)
+    return database

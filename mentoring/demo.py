@@ -124,22 +124,22 @@ class DemoProgram:
         self.report.relationships += 1
         at = yield at + timedelta(days=rnd.uniform(0.5, 4))
         if rnd.random() < 0.1:
-            service.relationship_command(rel.id, "decline", reason="No time this quarter",
+            service.decline_relationship(rel.id, reason="No time this quarter",
                                          actor=ACTOR, at=at)
             return
         try:
             service.accept_relationship(rel.id, actor=ACTOR, at=at)
         except MentorCapacityExceeded as refused:
             self._refused(refused)
-            service.relationship_command(rel.id, "decline", reason="My mentoring places are full",
+            service.decline_relationship(rel.id, reason="My mentoring places are full",
                                          actor=ACTOR, at=at)
             return
         service.link_goal(goal.id, relationship_id=rel.id, actor=mentee, at=at)
         every = rnd.choice((7, 14, 14, 21, 30))
         minutes = rnd.choice((30, 45, 60))
         at = yield at + timedelta(days=rnd.choice((1, 3, 7, 20)))
-        service.relationship_command(
-            rel.id, "set_expectations", meeting_every_days=every, session_minutes=minutes,
+        service.set_expectations(
+            rel.id, meeting_every_days=every, session_minutes=minutes,
             monthly_minutes_cap=minutes * max(2, 31 // every), topics=rnd.sample(TOPICS, 2),
             channel=rnd.choice(CHANNELS), review_every_days=90, actor=mentee, at=at)
         engagement = rnd.random()  # some relationships thrive, some fade
@@ -152,28 +152,28 @@ class DemoProgram:
             at = yield from self._between_sessions(rel.id, goal.id, mentee, at, engagement)
             if progress < 100 and rnd.random() < 0.5:
                 progress = min(100, progress + rnd.randint(5, 20))
-                service.goal_command(goal.id, "record_progress", percent=progress,
+                service.record_goal_progress(goal.id, percent=progress,
                                      note="Ran the planning meeting", actor=mentee, at=at)
             if at >= next_review:
                 next_review = at + timedelta(days=90)
-                service.relationship_command(
-                    rel.id, "review", mentor_satisfaction=rnd.randint(2, 5),
+                service.review_relationship(
+                    rel.id, mentor_satisfaction=rnd.randint(2, 5),
                     mentee_satisfaction=max(1, min(5, round(1 + 4 * engagement + rnd.gauss(0, 1)))),
                     notes="Quarterly review", actor=mentee, at=at)
             if rnd.random() < 0.03:
-                service.relationship_command(rel.id, "pause", reason="Parental leave",
+                service.pause_relationship(rel.id, reason="Parental leave",
                                              actor=mentee, at=at)
                 at = yield at + timedelta(days=rnd.randint(14, 45))
-                service.relationship_command(rel.id, "resume", actor=mentee, at=at)
+                service.resume_relationship(rel.id, actor=mentee, at=at)
             if rnd.random() < 0.05:
-                service.goal_command(goal.id, "revise", reason="The team grew",
+                service.revise_goal(goal.id, reason="The team grew",
                                      success_criteria="Leads a team of eight",
                                      actor=mentee, at=at)
         achieved = progress >= 80
         if achieved:
-            service.goal_command(goal.id, "achieve", note="Done", actor=mentee, at=at)
+            service.achieve_goal(goal.id, note="Done", actor=mentee, at=at)
         else:
-            service.goal_command(goal.id, "abandon", reason="Changed role", actor=mentee, at=at)
+            service.abandon_goal(goal.id, reason="Changed role", actor=mentee, at=at)
         service.conclude_relationship(
             rel.id, reason="We reached what we set out to do", actor=mentee, at=at,
             outcome="goals met" if achieved else "ended early")
@@ -182,8 +182,8 @@ class DemoProgram:
                  engagement: float) -> Generator[datetime, datetime, datetime]:
         rnd, service = self.random, self.service
         try:
-            booked = service.relationship_command(
-                rel_id, "schedule_session", scheduled_for=at + timedelta(days=3),
+            booked = service.schedule_session(
+                rel_id, scheduled_for=at + timedelta(days=3),
                 duration_minutes=minutes, agenda="Progress and next steps", actor=ACTOR, at=at)
         except MonthlyTimeCapExceeded as refused:
             self._refused(refused)  # the mentor's limit holds: this month is full
@@ -192,16 +192,16 @@ class DemoProgram:
         at = yield at + timedelta(days=3)
         roll = rnd.random()
         if roll < 0.06 + 0.1 * (1 - engagement):
-            service.relationship_command(rel_id, "miss_session", session_id=session_id,
+            service.miss_session(rel_id, session_id=session_id,
                                          missed_by=rnd.choice(("mentee", "mentor")),
                                          actor=ACTOR, at=at)
         elif roll < 0.15 + 0.1 * (1 - engagement):
-            service.relationship_command(rel_id, "cancel_session", session_id=session_id,
+            service.cancel_session(rel_id, session_id=session_id,
                                          cancelled_by=rnd.choice(("mentee", "mentor")),
                                          reason="Travel", actor=ACTOR, at=at)
         else:
-            service.relationship_command(
-                rel_id, "hold_session", session_id=session_id, held_at=at,
+            service.hold_session(
+                rel_id, session_id=session_id, held_at=at,
                 duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85,
                 mentee_prepared=rnd.random() < 0.5 + engagement / 2,
                 notes="Discussed delegation", actor=ACTOR, at=at)
@@ -211,27 +211,27 @@ class DemoProgram:
                           engagement: float) -> Generator[datetime, datetime, datetime]:
         rnd, service = self.random, self.service
         if rnd.random() < 0.5:
-            feedback = service.relationship_command(
-                rel_id, "receive_feedback", from_role="mentor",
+            feedback = service.receive_feedback(
+                rel_id, from_role="mentor",
                 kind=rnd.choice(("constructive", "praise")), text=rnd.choice(FEEDBACK),
                 goal_id=goal_id, actor=ACTOR, at=at)
             at = yield at + timedelta(hours=rnd.randint(1, 72))
             if rnd.random() < 0.8:
-                service.relationship_command(
-                    rel_id, "acknowledge_feedback",
+                service.acknowledge_feedback(
+                    rel_id,
                     feedback_id=(feedback.extra or {})["feedback_id"], actor=mentee, at=at)
         if rnd.random() < 0.3:
             kind = rnd.choice(tuple(EXPERIENCES))
-            service.relationship_command(rel_id, "share_experience", kind=kind,
+            service.share_experience(rel_id, kind=kind,
                                          text=EXPERIENCES[kind], actor=mentee, at=at)
         if rnd.random() < 0.25 * engagement:
-            service.relationship_command(rel_id, "apply_advice",
+            service.apply_advice(rel_id,
                                          advice="Delegate the weekly report",
                                          outcome="Saved two hours a week", actor=mentee, at=at)
         if rnd.random() < 0.2:
-            service.relationship_command(rel_id, "report_progress", goal_id=goal_id,
+            service.report_progress(rel_id, goal_id=goal_id,
                                          note="Led the sprint review", actor=mentee, at=at)
         if rnd.random() < 0.1:
-            service.relationship_command(rel_id, "express_gratitude",
+            service.express_gratitude(rel_id,
                                          message="Thank you for your time", actor=mentee, at=at)
         return at

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from eventsourcing.persistence import Mapper
 
-from application.service import MentoringService
+from infrastructure.event_store import EventStore
 from infrastructure.sql import SqlStore
 from projections import tracking
 from projections.base import Batch, ReadModel
@@ -79,7 +79,7 @@ class ViewGone(RuntimeError):
 class ProjectionRunner:
     """Keeps read models up to date from one event store."""
 
-    def __init__(self, service: MentoringService, store: SqlStore, models: Sequence[ReadModel],
+    def __init__(self, service: EventStore, store: SqlStore, models: Sequence[ReadModel],
                  *, batch_size: int = DEFAULT_BATCH) -> None:
         self.service, self.store, self.models = service, store, list(models)
         self.batch_size = batch_size

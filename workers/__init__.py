@@ -1,1 +1,1 @@
-"""Long-running processes: the projection worker (and, beside it, the Kafka relay and consumers)."""
+"""Long-running processes: the projection worker."""

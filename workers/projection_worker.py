@@ -10,48 +10,55 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from infrastructure.database import parse_database_url
-from mentoring.bootstrap import Container
-from projections.base import ReadModel
 from projections.runner import ProjectionRunner
 
 log = logging.getLogger("workers.projection_worker")
 
 
-class ProjectionWorker:
-    """Runs read models until asked to stop."""
+@dataclass(frozen=True)
+class Listener:
+    """Where to LISTEN for new events: a PostgreSQL DSN and the event store's channel."""
 
-    def __init__(self, container: Container, models: Sequence[ReadModel], *,
-                 poll_interval: float = 1.0, listen: bool = True,
-                 batch_size: int = 2000) -> None:
-        self.container, self.poll_interval = container, poll_interval
-        self.runner = ProjectionRunner(container.service, container.store, models,
-                                       batch_size=batch_size)
-        self.listen = listen and container.store.kind == "postgres"
+    dsn: str
+    channel: str
+
+    def connect(self) -> psycopg.Connection[Any]:
+        connection = psycopg.connect(self.dsn, autocommit=True)
+        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
+        log.info("listening on channel %s", self.channel)
+        return connection
+
+
+class ProjectionWorker:
+    """Runs a projection runner's read models until asked to stop."""
+
+    def __init__(self, runner: ProjectionRunner, *, poll_interval: float = 1.0,
+                 listener: Listener | None = None) -> None:
+        self.runner, self.poll_interval, self.listener = runner, poll_interval, listener
         self.stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     def run(self) -> None:
         """Catches up, then follows new events until ``stop()``."""
         self.runner.setup()
-        listener = None
+        connection = None
         while not self.stopping.is_set():
             try:
-                if self.listen and listener is None:
-                    listener = self._listen()
+                if self.listener is not None and connection is None:
+                    connection = self.listener.connect()
                 if not self.runner.catch_up_all(self.stopping):
-                    self._wait(listener)  # nothing new in this pass: sleep until woken
+                    self._wait(connection)  # nothing new in this pass: sleep until woken
             except Exception:  # the database went away, say: keep trying, slowly
                 log.exception("projection pass failed; retrying in %.1fs", self.poll_interval)
-                listener = self._close(listener)
+                connection = self._close(connection)
                 self.stopping.wait(self.poll_interval)
-        self._close(listener)
+        self._close(connection)
 
     def stop(self) -> None:
         """Asks the loop to end after the current batch; waits for a background thread."""
@@ -65,32 +72,20 @@ class ProjectionWorker:
         self._thread.start()
         return self
 
-    # ---- waking up ----------------------------------------------------------
-
-    def _listen(self) -> psycopg.Connection[Any] | None:
-        channel = getattr(self.container.service.recorder, "channel_name", None)
-        dsn = parse_database_url(self.container.settings.database_url).postgres_dsn
-        if not channel or not dsn:
-            return None
-        connection = psycopg.connect(dsn, autocommit=True)
-        connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
-        log.info("listening on channel %s", channel)
-        return connection
-
-    def _wait(self, listener: psycopg.Connection[Any] | None) -> None:
+    def _wait(self, connection: psycopg.Connection[Any] | None) -> None:
         """Until a notification, the poll interval, or a stop request."""
-        if listener is None:
+        if connection is None:
             self.stopping.wait(self.poll_interval)
             return
         # Wakes on the first notification; the others of a burst are drained with it.
-        for _ in listener.notifies(timeout=self.poll_interval, stop_after=1):
+        for _ in connection.notifies(timeout=self.poll_interval, stop_after=1):
             pass
 
     @staticmethod
-    def _close(listener: psycopg.Connection[Any] | None) -> None:
-        if listener is not None:
+    def _close(connection: psycopg.Connection[Any] | None) -> None:
+        if connection is not None:
             try:
-                listener.close()
+                connection.close()
             except psycopg.Error:
                 log.debug("closing the listener failed", exc_info=True)
         return None

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Admin, ContainerDep, KeysDep
+from api.deps import Admin, KeysDep, ServiceDep
 from api.errors import ProblemError, problems
 from api.schemas.events import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyPublic
 from domain.errors import NotFound
@@ -23,12 +23,12 @@ def public(key: ApiKey) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=ApiKeyCreated,
              responses=problems(401, 403, 422, 503))
-def create_api_key(body: ApiKeyCreate, principal: Admin, keys: KeysDep, container: ContainerDep,
+def create_api_key(body: ApiKeyCreate, principal: Admin, keys: KeysDep, service: ServiceDep,
                    response: Response) -> dict[str, Any]:
     """Creates a key with a role, optionally limited to programs; the secret is shown once."""
     for program_id in body.program_ids or []:
         try:
-            container.service.program(program_id)
+            service.program(program_id)
         except NotFound:
             raise ProblemError(422, "unknown-program", f"no program {program_id}",
                                errors=[{"field": "body.program_ids",

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response
 
 from api.deps import (
     CommandDep,
-    ContainerDep,
     CreatorDep,
     Reader,
+    ServiceDep,
     TimeTravelDep,
     check_program_access,
     not_found_outside,
@@ -19,86 +19,91 @@ from api.errors import problems
 from api.responses import answer, created, state
 from api.schemas import goals as s
 from api.schemas.common import CommandResult, Created
-from application.service import Outcome
+from application.service import MentoringService
 from infrastructure.api_keys import ApiKey
-from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1/goals", tags=["goals"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 
 
-def scoped_goal(container: Container, principal: ApiKey, goal_id: str) -> str:
+def scoped_goal(service: MentoringService, principal: ApiKey, goal_id: str) -> str:
     """The goal's program; 404 unless it exists in a program the key may see."""
-    return not_found_outside(principal, "goal", goal_id,
-                             lambda: container.service.program_of(goal_id))
-
-
-def run(container: Container, command: CommandDep, goal_id: str, name: str,
-        **kwargs: Any) -> Outcome:
-    """Runs one of the goal's commands for the caller, in scope."""
-    scoped_goal(container, command.principal, goal_id)
-    return container.service.goal_command(goal_id, name, actor=command.actor,
-                                          expected_version=command.expected_version, **kwargs)
+    return not_found_outside(principal, "goal", goal_id, lambda: service.program_of(goal_id))
 
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
-def define_goal(body: s.GoalCreate, principal: CreatorDep, container: ContainerDep,
+def define_goal(body: s.GoalCreate, principal: CreatorDep, service: ServiceDep,
                 response: Response) -> dict[str, Any]:
     """The mentee defines a goal: title, success criteria, target date (status `open`)."""
     check_program_access(principal, body.program_id)
-    outcome = container.service.define_goal(actor=principal.actor, **body.model_dump())
+    outcome = service.define_goal(
+        program_id=body.program_id, mentee_id=body.mentee_id, title=body.title,
+        success_criteria=body.success_criteria, target_date=body.target_date, area=body.area,
+        relationship_id=body.relationship_id, actor=principal.actor)
     return created(response, outcome, f"/v1/goals/{outcome.id}")
 
 
 @router.get("/{goal_id}", response_model=s.GoalPublic, responses=READ_ERRORS)
-def read_goal(goal_id: str, principal: Reader, container: ContainerDep, travel: TimeTravelDep,
+def read_goal(goal_id: str, principal: Reader, service: ServiceDep, travel: TimeTravelDep,
               response: Response) -> dict[str, Any]:
     """The goal now, at `?version=N`, or `?as_of=<ISO-8601>`."""
-    scoped_goal(container, principal, goal_id)
-    current = container.service.goal(goal_id, version=travel.version, as_of=travel.as_of)
+    scoped_goal(service, principal, goal_id)
+    current = service.goal(goal_id, version=travel.version, as_of=travel.as_of)
     return state(response, current)
 
 
 @router.post("/{goal_id}/revisions", response_model=CommandResult, responses=ERRORS)
 def revise_goal(goal_id: str, body: s.GoalRevision, command: CommandDep,
-                container: ContainerDep, response: Response) -> dict[str, Any]:
+                service: ServiceDep, response: Response) -> dict[str, Any]:
     """Revises the title, success criteria or target date, saying why."""
-    outcome = run(container, command, goal_id, "revise", **body.model_dump(exclude_none=True))
+    scoped_goal(service, command.principal, goal_id)
+    outcome = service.revise_goal(
+        goal_id, reason=body.reason, title=body.title, success_criteria=body.success_criteria,
+        target_date=body.target_date, actor=command.actor,
+        expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post("/{goal_id}/progress", response_model=CommandResult, responses=ERRORS)
 def record_goal_progress(goal_id: str, body: s.GoalProgress, command: CommandDep,
-                         container: ContainerDep, response: Response) -> dict[str, Any]:
+                         service: ServiceDep, response: Response) -> dict[str, Any]:
     """Records how far along the goal is (0 to 100)."""
-    outcome = run(container, command, goal_id, "record_progress", **body.model_dump())
+    scoped_goal(service, command.principal, goal_id)
+    outcome = service.record_goal_progress(goal_id, percent=body.percent, note=body.note,
+                                           actor=command.actor,
+                                           expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post("/{goal_id}/achieve", response_model=CommandResult, responses=ERRORS)
-def achieve_goal(goal_id: str, command: CommandDep, container: ContainerDep,
+def achieve_goal(goal_id: str, command: CommandDep, service: ServiceDep,
                  response: Response, body: s.GoalAchieve | None = None) -> dict[str, Any]:
     """The success criteria are met (status `achieved`)."""
-    outcome = run(container, command, goal_id, "achieve", note=body.note if body else None)
+    scoped_goal(service, command.principal, goal_id)
+    outcome = service.achieve_goal(goal_id, note=body.note if body else None,
+                                   actor=command.actor,
+                                   expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post("/{goal_id}/abandon", response_model=CommandResult, responses=ERRORS)
 def abandon_goal(goal_id: str, body: s.GoalAbandon, command: CommandDep,
-                 container: ContainerDep, response: Response) -> dict[str, Any]:
+                 service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee drops the goal (status `abandoned`)."""
-    outcome = run(container, command, goal_id, "abandon", reason=body.reason)
+    scoped_goal(service, command.principal, goal_id)
+    outcome = service.abandon_goal(goal_id, reason=body.reason, actor=command.actor,
+                                   expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post("/{goal_id}/links", response_model=CommandResult, responses=ERRORS)
-def link_goal(goal_id: str, body: s.GoalLink, command: CommandDep, container: ContainerDep,
+def link_goal(goal_id: str, body: s.GoalLink, command: CommandDep, service: ServiceDep,
               response: Response) -> dict[str, Any]:
     """Ties the goal to a relationship of the same mentee that works on it."""
-    scoped_goal(container, command.principal, goal_id)
-    outcome = container.service.link_goal(goal_id, relationship_id=body.relationship_id,
+    scoped_goal(service, command.principal, goal_id)
+    outcome = service.link_goal(goal_id, relationship_id=body.relationship_id,
                                           actor=command.actor,
                                           expected_version=command.expected_version)
     return answer(response, outcome)

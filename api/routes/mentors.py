@@ -9,9 +9,9 @@ from fastapi import APIRouter, Response
 
 from api.deps import (
     CommandDep,
-    ContainerDep,
     CreatorDep,
     Reader,
+    ServiceDep,
     TimeTravelDep,
     check_program_access,
     not_found_outside,
@@ -26,10 +26,9 @@ from api.schemas.mentors import (
     MentorRetire,
     MentorUpdate,
 )
-from application.service import Outcome
+from application.service import MentoringService
 from domain.mentor_profile import mentor_profile_id
 from infrastructure.api_keys import ApiKey
-from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1", tags=["mentors"])
 MENTOR = "/programs/{program_id}/mentors/{person_id}"
@@ -37,65 +36,69 @@ READ_ERRORS = problems(401, 403, 404, 422, 503)
 COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 
 
-def scoped_mentor(container: Container, principal: ApiKey, program_id: str,
+def scoped_mentor(service: MentoringService, principal: ApiKey, program_id: str,
                   person_id: str) -> None:
     """404 unless the mentor exists in a program the key may see."""
     profile_id = str(mentor_profile_id(program_id, person_id))
     not_found_outside(principal, f"mentor in program {program_id}:", person_id,
-                      lambda: container.service.program_of(profile_id))
-
-
-def run(container: Container, command: CommandDep, program_id: str, person_id: str,
-        name: str, **kwargs: Any) -> Outcome:
-    scoped_mentor(container, command.principal, program_id, person_id)
-    return container.service.mentor_command(program_id, person_id, name, actor=command.actor,
-                                            expected_version=command.expected_version, **kwargs)
+                      lambda: service.program_of(profile_id))
 
 
 @router.post("/mentors", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
-def register_mentor(body: MentorCreate, principal: CreatorDep, container: ContainerDep,
+def register_mentor(body: MentorCreate, principal: CreatorDep, service: ServiceDep,
                     response: Response) -> dict[str, Any]:
     """Registers a person as a mentor in a program (skills, capacity, monthly minutes)."""
     check_program_access(principal, body.program_id)
-    outcome = container.service.register_mentor(actor=principal.actor, **body.model_dump())
+    outcome = service.register_mentor(
+        program_id=body.program_id, person_id=body.person_id, skills=body.skills,
+        capacity=body.capacity, monthly_minutes=body.monthly_minutes,
+        experience_years=body.experience_years, bio=body.bio, actor=principal.actor)
     program, person = quote(body.program_id, safe=""), quote(body.person_id, safe="")
     location = f"/v1/programs/{program}/mentors/{person}"
     return created(response, outcome, location)
 
 
 @router.get(MENTOR, response_model=MentorPublic, responses=READ_ERRORS)
-def read_mentor(program_id: str, person_id: str, principal: Reader, container: ContainerDep,
+def read_mentor(program_id: str, person_id: str, principal: Reader, service: ServiceDep,
                 travel: TimeTravelDep, response: Response) -> dict[str, Any]:
     """The mentor profile now, at `?version=N`, or `?as_of=<ISO-8601>`."""
-    scoped_mentor(container, principal, program_id, person_id)
-    current = container.service.mentor(program_id, person_id, version=travel.version,
+    scoped_mentor(service, principal, program_id, person_id)
+    current = service.mentor(program_id, person_id, version=travel.version,
                                        as_of=travel.as_of)
     return state(response, current)
 
 
 @router.patch(MENTOR, response_model=CommandResult, responses=COMMAND_ERRORS)
 def update_mentor(program_id: str, person_id: str, body: MentorUpdate, command: CommandDep,
-                  container: ContainerDep, response: Response) -> dict[str, Any]:
+                  service: ServiceDep, response: Response) -> dict[str, Any]:
     """Changes the mentor's skills, experience, monthly minutes or bio."""
-    outcome = run(container, command, program_id, person_id, "update",
-                  **body.model_dump(exclude_unset=True))
+    scoped_mentor(service, command.principal, program_id, person_id)
+    outcome = service.update_mentor(
+        program_id, person_id, skills=body.skills, experience_years=body.experience_years,
+        monthly_minutes=body.monthly_minutes, bio=body.bio, actor=command.actor,
+        expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.put(MENTOR + "/capacity", response_model=CommandResult, responses=COMMAND_ERRORS)
 def change_mentor_capacity(program_id: str, person_id: str, body: CapacityChange,
-                           command: CommandDep, container: ContainerDep,
+                           command: CommandDep, service: ServiceDep,
                            response: Response) -> dict[str, Any]:
     """Sets how many active mentees the mentor takes."""
-    outcome = run(container, command, program_id, person_id, "change_capacity",
-                  capacity=body.capacity)
+    scoped_mentor(service, command.principal, program_id, person_id)
+    outcome = service.change_mentor_capacity(
+        program_id, person_id, capacity=body.capacity, actor=command.actor,
+        expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post(MENTOR + "/retire", response_model=CommandResult, responses=COMMAND_ERRORS)
 def retire_mentor(program_id: str, person_id: str, body: MentorRetire, command: CommandDep,
-                  container: ContainerDep, response: Response) -> dict[str, Any]:
+                  service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentor stops taking new mentees."""
-    outcome = run(container, command, program_id, person_id, "retire", reason=body.reason)
+    scoped_mentor(service, command.principal, program_id, person_id)
+    outcome = service.retire_mentor(program_id, person_id, reason=body.reason,
+                                    actor=command.actor,
+                                    expected_version=command.expected_version)
     return answer(response, outcome)

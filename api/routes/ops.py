@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from api.deps import ContainerDep
+from api.deps import DatabaseDep, ServiceDep
 from api.errors import ProblemError, problems
 
 router = APIRouter(tags=["ops"])
@@ -32,15 +32,15 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problems(503))
-def readyz(container: ContainerDep) -> Readiness:
+def readyz(database: DatabaseDep, service: ServiceDep) -> Readiness:
     """The database answers: the service can take traffic."""
     try:
-        container.store.ping()
-        position = container.service.last_position()
+        database.ping()
+        position = service.last_position()
     except Exception as error:  # any driver error means "not ready"
         log.warning("readiness check failed: %s", error)
         raise ProblemError(503, "database-unreachable", "the database does not answer") from None
-    return Readiness(status="ready", database=container.store.kind, last_position=position)
+    return Readiness(status="ready", database=database.kind, last_position=position)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
-from api.deps import Admin, ContainerDep, IdempotencyKey
+from api.deps import Admin, IdempotencyKey, ServiceDep
 from api.errors import problems
 from api.schemas.people import ErasurePublic, ErasureRequest, SubjectAccess
 
@@ -18,16 +18,16 @@ PERSON = "/{person_id}"
 @router.post(PERSON + "/erasure", response_model=ErasurePublic,
              responses=problems(401, 403, 404, 422, 503))
 def erase_person(person_id: str, body: ErasureRequest, principal: Admin,
-                 container: ContainerDep, idempotency_key: IdempotencyKey = None
+                 service: ServiceDep, idempotency_key: IdempotencyKey = None
                  ) -> dict[str, Any]:
     """Erases the person's personal data for good (GDPR art. 17); repeating it is harmless."""
     del idempotency_key  # handled by the idempotency middleware
-    return container.service.erase_person(person_id, reason=body.reason, actor=principal.actor)
+    return service.erase_person(person_id, reason=body.reason, actor=principal.actor)
 
 
 @router.get(PERSON + "/data", response_model=SubjectAccess,
             responses=problems(401, 403, 404, 422, 503))
-def subject_access(person_id: str, principal: Admin, container: ContainerDep) -> Any:
+def subject_access(person_id: str, principal: Admin, service: ServiceDep) -> Any:
     """Everything held about the person, machine-readable (GDPR art. 15)."""
     del principal
-    return jsonable_encoder(container.service.subject_access(person_id))
+    return jsonable_encoder(service.subject_access(person_id))

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Response
 
 from api.deps import (
     CommandDep,
-    ContainerDep,
     CreatorDep,
     Reader,
+    ServiceDep,
     TimeTravelDep,
     not_found_outside,
 )
@@ -18,58 +18,57 @@ from api.errors import ProblemError, problems
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
 from api.schemas.programs import ProgramClose, ProgramCreate, ProgramPublic, ProgramUpdate
+from application.service import MentoringService
 from infrastructure.api_keys import ApiKey
-from mentoring.bootstrap import Container
 
 router = APIRouter(prefix="/v1/programs", tags=["programs"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 
 
-def scoped_program(container: Container, principal: ApiKey, program_id: str) -> str:
+def scoped_program(service: MentoringService, principal: ApiKey, program_id: str) -> str:
     """404 unless the program exists and the key may see it."""
     return not_found_outside(principal, "program", program_id,
-                             lambda: container.service.program_of(program_id))
+                             lambda: service.program_of(program_id))
 
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 409, 422, 503))
-def create_program(body: ProgramCreate, principal: CreatorDep, container: ContainerDep,
+def create_program(body: ProgramCreate, principal: CreatorDep, service: ServiceDep,
                    response: Response) -> dict[str, Any]:
     """Creates a program (admin, or an integration key not limited to programs)."""
     if principal.program_ids is not None:
         raise ProblemError(403, "forbidden", "a key limited to programs cannot create programs")
-    outcome = container.service.create_program(name=body.name, description=body.description,
+    outcome = service.create_program(name=body.name, description=body.description,
                                                actor=principal.actor)
     return created(response, outcome, f"/v1/programs/{outcome.id}")
 
 
 @router.get("/{program_id}", response_model=ProgramPublic, responses=READ_ERRORS)
-def read_program(program_id: str, principal: Reader, container: ContainerDep,
+def read_program(program_id: str, principal: Reader, service: ServiceDep,
                  travel: TimeTravelDep, response: Response) -> dict[str, Any]:
     """The program now, at `?version=N`, or `?as_of=<ISO-8601>`."""
-    scoped_program(container, principal, program_id)
-    current = container.service.program(program_id, version=travel.version, as_of=travel.as_of)
+    scoped_program(service, principal, program_id)
+    current = service.program(program_id, version=travel.version, as_of=travel.as_of)
     return state(response, current)
 
 
 @router.patch("/{program_id}", response_model=CommandResult, responses=COMMAND_ERRORS)
 def update_program(program_id: str, body: ProgramUpdate, command: CommandDep,
-                   container: ContainerDep, response: Response) -> dict[str, Any]:
+                   service: ServiceDep, response: Response) -> dict[str, Any]:
     """Renames or redescribes the program."""
-    scoped_program(container, command.principal, program_id)
-    outcome = container.service.update_program(
-        program_id, actor=command.actor, expected_version=command.expected_version,
-        **body.model_dump(exclude_unset=True),
-    )
+    scoped_program(service, command.principal, program_id)
+    outcome = service.update_program(
+        program_id, name=body.name, description=body.description, actor=command.actor,
+        expected_version=command.expected_version)
     return answer(response, outcome)
 
 
 @router.post("/{program_id}/close", response_model=CommandResult, responses=COMMAND_ERRORS)
 def close_program(program_id: str, body: ProgramClose, command: CommandDep,
-                  container: ContainerDep, response: Response) -> dict[str, Any]:
+                  service: ServiceDep, response: Response) -> dict[str, Any]:
     """Closes the program: no new mentors, relationships or goals start in it."""
-    scoped_program(container, command.principal, program_id)
-    outcome = container.service.close_program(program_id, reason=body.reason, actor=command.actor,
+    scoped_program(service, command.principal, program_id)
+    outcome = service.close_program(program_id, reason=body.reason, actor=command.actor,
                                               expected_version=command.expected_version)
     return answer(response, outcome)

@@ -5,27 +5,26 @@ Every answer comes from the projections' view tables; nothing here replays event
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from prometheus_client.core import GaugeMetricFamily, Metric
 from pydantic import AwareDatetime
 
 from api.deps import (
-    ContainerDep,
     DashboardReader,
     Reader,
+    ReadModelsDep,
+    ServiceDep,
     check_program_access,
     not_found_outside,
 )
 from api.errors import ProblemError, problems
-from api.metrics import register_metrics_source
 from api.schemas import reports as s
+from application.service import MentoringService
 from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey
-from mentoring.bootstrap import Container
-from projections.queries import InvalidCursor, ProjectionNotReady
+from projections.queries import InvalidCursor, ProjectionNotReady, ReadModels
 
 router = APIRouter(tags=["reports"])
 ERRORS = problems(401, 403, 404, 422, 503)
@@ -46,32 +45,33 @@ def read(query: Callable[[], T]) -> T:
         raise ProblemError(503, "projection-not-ready", str(error)) from None
 
 
-def program_in_scope(container: Container, principal: ApiKey, program_id: str) -> None:
+def program_in_scope(service: MentoringService, principal: ApiKey, program_id: str) -> None:
     not_found_outside(principal, "program", program_id,
-                      lambda: of_type(container, program_id, "Program"))
+                      lambda: of_type(service, program_id, "Program"))
 
 
-def of_type(container: Container, aggregate_id: str, kind: str) -> str:
+def of_type(service: MentoringService, aggregate_id: str, kind: str) -> str:
     """The aggregate's program, if it is a ``kind``; NotFound otherwise (cached lookups)."""
-    if container.service.aggregate_type(aggregate_id) != kind:
+    if service.aggregate_type(aggregate_id) != kind:
         raise NotFound(f"no {kind} {aggregate_id}")
-    return container.service.program_of(aggregate_id)
+    return service.program_of(aggregate_id)
 
 
-def relationship_in_scope(container: Container, principal: ApiKey, relationship_id: str) -> None:
+def relationship_in_scope(service: MentoringService, views: ReadModels, principal: ApiKey,
+                          relationship_id: str) -> None:
     def program_of() -> str:
-        summary = read(lambda: container.read_models.relationship_summary(relationship_id))
+        summary = read(lambda: views.relationship_summary(relationship_id))
         if summary is not None:
             return str(summary["program_id"])
         # Not projected yet (or unknown): the event store has the last word.
-        return of_type(container, relationship_id, "Relationship")
+        return of_type(service, relationship_id, "Relationship")
 
     not_found_outside(principal, "relationship", relationship_id, program_of)
 
 
 @router.get("/v1/relationships", response_model=s.RelationshipSummaryPage, responses=ERRORS)
 def list_relationships(
-    principal: DashboardReader, container: ContainerDep, limit: Limit = 50,
+    principal: DashboardReader, service: ServiceDep, views: ReadModelsDep, limit: Limit = 50,
     cursor: Cursor = None, program_id: str | None = None, status: str | None = None,
     mentor_id: str | None = None, mentee_id: str | None = None,
 ) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def list_relationships(
     if program_id is not None:
         check_program_access(principal, program_id)
     programs = [program_id] if program_id else principal.program_ids
-    page = read(lambda: container.read_models.relationship_summaries(
+    page = read(lambda: views.relationship_summaries(
         programs, status=status, mentor_id=mentor_id, mentee_id=mentee_id, limit=limit,
         cursor=cursor))
     page["items"] = [{"id": item["relationship_id"], **item} for item in page["items"]]
@@ -89,89 +89,93 @@ def list_relationships(
 @router.get("/v1/relationships/{relationship_id}/history", response_model=s.HistoryPage,
             responses=ERRORS)
 def relationship_history(
-    relationship_id: str, principal: Reader, container: ContainerDep, limit: Limit = 100,
+    relationship_id: str, principal: Reader, service: ServiceDep, views: ReadModelsDep,
+    limit: Limit = 100,
     cursor: Cursor = None,
     type: Annotated[list[str] | None, Query(description="Only these event names.")] = None,
 ) -> dict[str, Any]:
     """The audit trail of a relationship and its goals: who did what, when, in order."""
-    relationship_in_scope(container, principal, relationship_id)
-    return read(lambda: container.read_models.audit_trail(relationship_id, limit, cursor,
+    relationship_in_scope(service, views, principal, relationship_id)
+    return read(lambda: views.audit_trail(relationship_id, limit, cursor,
                                                           types=type or ()))
 
 
 @router.get("/v1/goals/{goal_id}/history", response_model=s.HistoryPage, responses=ERRORS)
-def goal_history(goal_id: str, principal: Reader, container: ContainerDep, limit: Limit = 100,
+def goal_history(goal_id: str, principal: Reader,
+                 service: ServiceDep, views: ReadModelsDep, limit: Limit = 100,
                  cursor: Cursor = None) -> dict[str, Any]:
     """The audit trail of a goal: who defined, revised, progressed or closed it, and when."""
-    not_found_outside(principal, "goal", goal_id, lambda: of_type(container, goal_id, "Goal"))
-    return read(lambda: container.read_models.audit_trail(goal_id, limit, cursor))
+    not_found_outside(principal, "goal", goal_id, lambda: of_type(service, goal_id, "Goal"))
+    return read(lambda: views.audit_trail(goal_id, limit, cursor))
 
 
 @router.get("/v1/programs/{program_id}/history", response_model=s.HistoryPage,
             responses=ERRORS)
-def program_history(program_id: str, principal: Reader, container: ContainerDep,
+def program_history(program_id: str, principal: Reader, service: ServiceDep, views: ReadModelsDep,
                     limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
     """The audit trail of the program itself (created, updated, closed)."""
-    program_in_scope(container, principal, program_id)
-    return read(lambda: container.read_models.audit_trail(program_id, limit, cursor))
+    program_in_scope(service, principal, program_id)
+    return read(lambda: views.audit_trail(program_id, limit, cursor))
 
 
 @router.get("/v1/relationships/{relationship_id}/history/verify",
             response_model=s.TrailVerification, responses=ERRORS)
 def verify_history(relationship_id: str, principal: Reader,
-                   container: ContainerDep) -> dict[str, Any]:
+                   service: ServiceDep, views: ReadModelsDep) -> dict[str, Any]:
     """Recomputes the trail's hash chains; reports the first altered or missing entry."""
-    relationship_in_scope(container, principal, relationship_id)
-    return read(lambda: container.read_models.verify_trail(relationship_id))
+    relationship_in_scope(service, views, principal, relationship_id)
+    return read(lambda: views.verify_trail(relationship_id))
 
 
 @router.get("/v1/programs/{program_id}/health", response_model=s.ProgramHealth,
             responses=ERRORS)
-def program_health(program_id: str, principal: DashboardReader, container: ContainerDep,
+def program_health(program_id: str, principal: DashboardReader,
+                   service: ServiceDep, views: ReadModelsDep,
                    as_of: AsOf = None) -> dict[str, Any]:
     """The program's dashboard: statuses, cadence, feedback, goals, no-shows, load, trends."""
-    program_in_scope(container, principal, program_id)
-    return read(lambda: container.read_models.program_health(program_id, as_of))
+    program_in_scope(service, principal, program_id)
+    return read(lambda: views.program_health(program_id, as_of))
 
 
 @router.get("/v1/programs/{program_id}/at-risk", response_model=s.AtRiskPage,
             responses=ERRORS)
-def at_risk(program_id: str, principal: DashboardReader, container: ContainerDep,
+def at_risk(program_id: str, principal: DashboardReader, service: ServiceDep, views: ReadModelsDep,
             as_of: AsOf = None, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
     """Open relationships at risk, most reasons first, each with machine-readable reasons and
     their figures; in pages (follow `next_cursor`)."""
-    program_in_scope(container, principal, program_id)
-    return read(lambda: container.read_models.at_risk(program_id, as_of, limit=limit,
+    program_in_scope(service, principal, program_id)
+    return read(lambda: views.at_risk(program_id, as_of, limit=limit,
                                                       cursor=cursor))
 
 
 @router.get("/v1/programs/{program_id}/mentors", response_model=s.MentorDirectoryPage,
             responses=ERRORS)
-def mentor_directory(program_id: str, principal: DashboardReader, container: ContainerDep,
+def mentor_directory(program_id: str, principal: DashboardReader,
+                     service: ServiceDep, views: ReadModelsDep,
                      as_of: AsOf = None, limit: Limit = 100,
                      cursor: Cursor = None) -> dict[str, Any]:
     """The program's mentors by person id: skills, capacity left and minutes left this
     month; in pages (follow `next_cursor`)."""
-    program_in_scope(container, principal, program_id)
-    return read(lambda: container.read_models.mentor_directory_page(
+    program_in_scope(service, principal, program_id)
+    return read(lambda: views.mentor_directory_page(
         program_id, as_of, limit=limit, cursor=cursor))
 
 
-def goal_title(container: Container, goal_id: str) -> str | None:
+def goal_title(service: MentoringService, goal_id: str) -> str | None:
     """The goal's title (personal text, never kept in a view); None for an unknown goal."""
     try:
-        return str(container.service.goal(goal_id)["title"])
+        return str(service.goal(goal_id)["title"])
     except NotFound:
         return None
 
 
 @router.get("/v1/goals/{goal_id}/mentor-suggestions", response_model=s.MentorSuggestions,
             responses=ERRORS)
-def mentor_suggestions(goal_id: str, principal: Reader, container: ContainerDep,
+def mentor_suggestions(goal_id: str, principal: Reader, service: ServiceDep, views: ReadModelsDep,
                        as_of: AsOf = None) -> dict[str, Any]:
     """Mentors ranked for the goal by skill fit, capacity and hours left, score explained."""
-    title = goal_title(container, goal_id)
-    found = read(lambda: container.read_models.suggest_mentors(goal_id, as_of, title))
+    title = goal_title(service, goal_id)
+    found = read(lambda: views.suggest_mentors(goal_id, as_of, title))
 
     def program_of() -> str:
         if found is None:
@@ -181,18 +185,3 @@ def mentor_suggestions(goal_id: str, principal: Reader, container: ContainerDep,
     not_found_outside(principal, "goal", goal_id, program_of)
     assert found is not None
     return found
-
-
-@register_metrics_source
-def projection_metrics(container: Container) -> Iterator[Metric]:
-    """Position and lag (events behind the newest) of every live projection, per scrape."""
-    position = GaugeMetricFamily("mentoring_projection_position",
-                                 "Last event position applied by the projection.", labels=["name"])
-    lag = GaugeMetricFamily("mentoring_projection_lag_events",
-                            "Events stored but not yet applied by the projection.",
-                            labels=["name"])
-    for row in container.read_models.positions():
-        position.add_metric([row["name"]], row["position"])
-        lag.add_metric([row["name"]], row["lag"])
-    yield position
-    yield lag

@@ -8,9 +8,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from infrastructure.api_keys import KeyStore
-from mentoring.bootstrap import Container, build_container
+from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET, Driver
 
@@ -22,15 +21,15 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = build_container(settings)
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    built = build_runtime(settings)
     yield built
     built.close()
 
 
 @pytest.fixture
-def app(container: Container) -> FastAPI:
-    return create_app(container)
+def app(runtime: Runtime) -> FastAPI:
+    return runtime.api()
 
 
 @pytest.fixture
@@ -52,12 +51,12 @@ def driver(client: TestClient) -> Driver:
 
 
 @pytest.fixture
-def client_for(app: FastAPI, container: Container) -> Iterator[Callable[..., TestClient]]:
+def client_for(app: FastAPI, runtime: Runtime) -> Iterator[Callable[..., TestClient]]:
     """Makes a client with a new key of a role, optionally limited to programs."""
     opened: list[TestClient] = []
 
     def make(role: str, program_ids: list[str] | None = None) -> TestClient:
-        _, secret = KeyStore(container.store).create(role, program_ids)
+        _, secret = KeyStore(runtime.sql).create(role, program_ids)
         test_client = TestClient(app, headers={"Authorization": f"Bearer {secret}"})
         opened.append(test_client)
         return test_client

@@ -9,9 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.main import create_app
 from infrastructure.api_keys import KeyStore, hash_secret
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from mentoring.cli import app as cli
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET, Driver, is_problem, ok
@@ -26,9 +25,9 @@ def test_admin_creates_a_key_that_works(client: TestClient, app: FastAPI, driver
         ok(new.get(f"/v1/programs/{program_id}"))
 
 
-def test_secret_is_stored_only_hashed(client: TestClient, container: Container) -> None:
+def test_secret_is_stored_only_hashed(client: TestClient, runtime: Runtime) -> None:
     created = ok(client.post("/v1/api-keys", json={"role": "viewer"}), 201)
-    with container.store.transaction(write=False) as cursor:
+    with runtime.sql.transaction(write=False) as cursor:
         rows = cursor.execute("SELECT secret_hash FROM api_keys WHERE id = %s",
                               (created["id"],)).fetchall()
     assert rows == [(hash_secret(created["secret"]),)]
@@ -66,24 +65,24 @@ def test_key_for_an_unknown_program_is_422(client: TestClient) -> None:
 
 
 def test_bootstrap_admin_key_is_idempotent_and_reinstated(app: FastAPI,
-                                                             container: Container) -> None:
-    keys = KeyStore(container.store)
+                                                             runtime: Runtime) -> None:
+    keys = KeyStore(runtime.sql)
     first = keys.ensure_admin(ADMIN_SECRET)
     keys.revoke(first.id)
-    create_app(container)  # start-up again: the configured secret works again
+    runtime.api()  # start-up again: the configured secret works again
     again = keys.authenticate(ADMIN_SECRET)
     assert again is not None and again.id == first.id and again.role == "admin"
     assert len(keys.page()) == 1
 
 
-def test_cli_creates_a_limited_key(settings: Settings, container: Container,
+def test_cli_creates_a_limited_key(settings: Settings, runtime: Runtime,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENTORING_DATABASE_URL", settings.database_url)
     result = CliRunner().invoke(cli, ["keys", "create", "--role", "analyst",
                                       "--program", "p-1", "--program", "p-2"])
     assert result.exit_code == 0, result.output
     lines = dict(line.split(":", 1) for line in result.output.strip().splitlines())
-    key = KeyStore(container.store).authenticate(lines["secret"].strip())
+    key = KeyStore(runtime.sql).authenticate(lines["secret"].strip())
     assert key is not None and key.id == lines["id"].strip()
     assert (key.role, key.program_ids) == ("analyst", ("p-1", "p-2"))
     refused = CliRunner().invoke(cli, ["keys", "create", "--role", "wizard"])

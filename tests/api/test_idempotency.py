@@ -10,8 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.idempotency import IdempotencyMiddleware
-from api.main import create_app
-from mentoring.bootstrap import build_container
+from mentoring.bootstrap import build_runtime
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET, Driver, is_problem, ok
 
@@ -76,21 +75,21 @@ def test_keys_belong_to_one_principal(client: TestClient,
 
 def test_keys_survive_a_restart(settings: Settings, database_url: str) -> None:
     headers = {"Authorization": f"Bearer {ADMIN_SECRET}", "Idempotency-Key": "restart-1"}
-    first_container = build_container(settings)
-    with TestClient(create_app(first_container)) as first_client:
+    first_runtime = build_runtime(settings)
+    with TestClient(first_runtime.api()) as first_client:
         first = ok(first_client.post("/v1/programs", json={"name": "Durable"}, headers=headers),
                    201)
-    first_container.close()
-    second_container = build_container(settings)
+    first_runtime.close()
+    second_runtime = build_runtime(settings)
     try:
-        with TestClient(create_app(second_container)) as second_client:
+        with TestClient(second_runtime.api()) as second_client:
             replay = second_client.post("/v1/programs", json={"name": "Durable"},
                                         headers=headers)
             assert ok(replay, 201) == first
             assert replay.headers["idempotent-replayed"] == "true"
             assert event_count_with(second_client, headers) == 1
     finally:
-        second_container.close()
+        second_runtime.close()
 
 
 def event_count_with(client: TestClient, headers: dict[str, str]) -> int:

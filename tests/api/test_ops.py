@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from fastapi.testclient import TestClient
-from prometheus_client.core import GaugeMetricFamily, Metric
 
-from api.metrics import _sources, register_metrics_source
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from tests.api.driver import Driver, ok
 
 
@@ -16,9 +12,9 @@ def test_healthz_needs_no_key(anonymous: TestClient) -> None:
     assert ok(anonymous.get("/healthz")) == {"status": "ok"}
 
 
-def test_readyz_pings_the_database(anonymous: TestClient, container: Container) -> None:
+def test_readyz_pings_the_database(anonymous: TestClient, runtime: Runtime) -> None:
     body = ok(anonymous.get("/readyz"))
-    assert body["status"] == "ready" and body["database"] == container.store.kind
+    assert body["status"] == "ready" and body["database"] == runtime.sql.kind
 
 
 def test_metrics_count_requests_by_route_template(client: TestClient, driver: Driver) -> None:
@@ -32,17 +28,14 @@ def test_metrics_count_requests_by_route_template(client: TestClient, driver: Dr
     assert "mentoring_event_store_last_position 6.0" in text
 
 
-def test_registered_metrics_sources_are_scraped(client: TestClient) -> None:
-    def lag(container: Container) -> Iterator[Metric]:
-        gauge = GaugeMetricFamily("mentoring_test_projection_lag", "test", labels=["name"])
-        gauge.add_metric(["summaries"], 0)
-        yield gauge
-
-    register_metrics_source(lag)
-    try:
-        assert 'mentoring_test_projection_lag{name="summaries"} 0.0' in client.get("/metrics").text
-    finally:
-        _sources.remove(lag)
+def test_metrics_show_each_projections_position_and_lag(client: TestClient, driver: Driver,
+                                                         runtime: Runtime) -> None:
+    driver.active_relationship()
+    runtime.runner().catch_up_all()
+    text = client.get("/metrics").text
+    for name in ("relationship_summaries", "program_health", "audit_trail"):
+        assert f'mentoring_projection_position{{name="{name}"}} 6.0' in text
+        assert f'mentoring_projection_lag_events{{name="{name}"}} 0.0' in text
 
 
 def test_replayed_requests_are_counted_under_their_route(client: TestClient) -> None:

@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.persistence import OperationalError
 from fastapi.testclient import TestClient
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from tests.api.driver import Driver, is_problem
 
 
@@ -86,22 +86,22 @@ def test_domain_invalid_value_is_422_with_the_field(client: TestClient, driver: 
     assert problem["errors"][0]["field"] == "body.monthly_minutes_cap"
 
 
-def test_database_unavailable_is_503_with_retry_after(client: TestClient, container: Container,
+def test_database_unavailable_is_503_with_retry_after(client: TestClient, runtime: Runtime,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def unavailable(*args: object, **kwargs: object) -> None:
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(container.service, "program_of", unavailable)
+    monkeypatch.setattr(runtime.service, "program_of", unavailable)
     response = client.get("/v1/programs/0b7c6a1e-4f0e-4d8e-9a53-1e2b3c4d5e6f")
     is_problem(response, 503, "database-unavailable")
     assert response.headers["retry-after"] == "1"
 
 
 def test_readyz_is_503_when_the_database_does_not_answer(
-    anonymous: TestClient, container: Container, monkeypatch: pytest.MonkeyPatch
+    anonymous: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def unreachable() -> None:
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(container.store, "ping", unreachable)
+    monkeypatch.setattr(runtime.sql, "ping", unreachable)
     is_problem(anonymous.get("/readyz"), 503)

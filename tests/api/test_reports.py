@@ -7,25 +7,24 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from projections.catalog import READ_MODELS
-from projections.runner import ProjectionRunner
 from tests.api.driver import Driver, is_problem, ok
 
 
-def project(container: Container) -> None:
-    ProjectionRunner(container.service, container.store, READ_MODELS).catch_up_all()
+def project(runtime: Runtime) -> None:
+    runtime.runner(READ_MODELS).catch_up_all()
 
 
 @pytest.fixture
-def world(driver: Driver, client: TestClient, container: Container) -> dict[str, str]:
+def world(driver: Driver, client: TestClient, runtime: Runtime) -> dict[str, str]:
     """Program A with an active relationship and its goal; program B with a request."""
     program_a, relationship = driver.active_relationship()
     goal = driver.goal(program_a, relationship_id=relationship)
     program_b = driver.program("Other program")
     driver.mentor(program_b, "mentor-b")
     other = driver.relationship(program_b, "mentor-b", "mentee-b")
-    project(container)
+    project(runtime)
     return {"a": program_a, "b": program_b, "relationship": relationship, "goal": goal,
             "other": other}
 

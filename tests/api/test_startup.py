@@ -4,34 +4,33 @@ from __future__ import annotations
 
 import threading
 
-from api.main import create_app
 from infrastructure.api_keys import KeyStore
-from mentoring.bootstrap import build_container
+from mentoring.bootstrap import build_runtime
 from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET
 
 
 def test_apps_starting_together_share_one_bootstrap_key(settings: Settings) -> None:
-    containers = [build_container(settings) for _ in range(4)]
-    barrier, errors = threading.Barrier(len(containers)), []
+    runtimes = [build_runtime(settings) for _ in range(4)]
+    barrier, errors = threading.Barrier(len(runtimes)), []
 
     def start(index: int) -> None:
         barrier.wait()
         try:
-            create_app(containers[index])
+            runtimes[index].api()
         except Exception as error:  # collected: the assertion below shows them all
             errors.append(error)
 
-    threads = [threading.Thread(target=start, args=(i,)) for i in range(len(containers))]
+    threads = [threading.Thread(target=start, args=(i,)) for i in range(len(runtimes))]
     try:
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         assert errors == []
-        keys = KeyStore(containers[0].store)
+        keys = KeyStore(runtimes[0].sql)
         assert len(keys.page()) == 1
         assert keys.authenticate(ADMIN_SECRET) is not None
     finally:
-        for container in containers:
-            container.close()
+        for runtime in runtimes:
+            runtime.close()

@@ -50,26 +50,26 @@ class World:
 
     def agreed(self, mentee: str = MENTEE) -> str:
         rel = self.connected(mentee)
-        self.service.relationship_command(rel, "set_expectations", actor=mentee, at=at(days=3),
+        self.service.set_expectations(rel, actor=mentee, at=at(days=3),
                                           **EXPECTATIONS)
         return rel
 
     def paused(self, mentee: str = MENTEE) -> str:
         rel = self.connected(mentee)
-        self.service.relationship_command(rel, "pause", reason="Leave", actor=mentee,
+        self.service.pause_relationship(rel, reason="Leave", actor=mentee,
                                           at=at(days=3))
         return rel
 
     def book(self, rel: str, *, minutes: int = 60, day: float = 10) -> str:
-        booked = self.service.relationship_command(
-            rel, "schedule_session", scheduled_for=at(days=day), duration_minutes=minutes,
+        booked = self.service.schedule_session(
+            rel, scheduled_for=at(days=day), duration_minutes=minutes,
             agenda="Roadmap", actor=MENTOR, at=at(days=4))
         assert booked.extra is not None
         return str(booked.extra["session_id"])
 
     def feedback(self, rel: str) -> str:
-        given = self.service.relationship_command(
-            rel, "receive_feedback", from_role="mentor", kind="praise", text="Well prepared",
+        given = self.service.receive_feedback(
+            rel, from_role="mentor", kind="praise", text="Well prepared",
             goal_id=None, actor=MENTOR, at=at(days=4))
         assert given.extra is not None
         return str(given.extra["feedback_id"])

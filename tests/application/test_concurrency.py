@@ -11,6 +11,7 @@ import pytest
 from application.service import MentoringService
 from domain.errors import ConcurrentUpdate
 from infrastructure.database import parse_database_url
+from infrastructure.event_store import EventStore
 from mentoring.bootstrap import build_service
 from mentoring.settings import Settings
 from tests.application.scenario import MENTEE, World
@@ -18,18 +19,25 @@ from tests.application.scenario import MENTEE, World
 pytestmark = pytest.mark.postgres
 
 
-class InterruptedService(MentoringService):
-    """A fake service in which another writer gets in between its load and its save."""
+class InterruptedStore(EventStore):
+    """A fake event store in which another writer gets in between a load and its save."""
 
-    name = MentoringService.name  # the same tables as the real service
+    name = EventStore.name  # the library would name the tables after the subclass
     meanwhile: Callable[[], object] | None = None
 
-    def _load(self, *args: Any, **kwargs: Any) -> Any:
-        aggregate = super()._load(*args, **kwargs)
+    def load(self, *args: Any, **kwargs: Any) -> Any:
+        found = super().load(*args, **kwargs)
         if self.meanwhile is not None:
             run, self.meanwhile = self.meanwhile, None
             run()
-        return aggregate
+        return found
+
+
+def interrupted(url: str, first: MentoringService) -> tuple[MentoringService, InterruptedStore]:
+    """A second service on the same database, whose store lets another writer in."""
+    vault: Any = first.vault
+    store = InterruptedStore(env=parse_database_url(url, 2).env, sealer=vault)
+    return MentoringService(store, vault), store
 
 
 @pytest.fixture
@@ -51,14 +59,13 @@ def assert_versions_have_no_gap(service: MentoringService, aggregate_id: str) ->
 def test_the_second_of_two_concurrent_writers_is_refused(fresh_postgres_url: str,
                                                          first: MentoringService) -> None:
     rel = World.open(first).connected()
-    second = InterruptedService(env=parse_database_url(fresh_postgres_url, 2).env,
-                                vault=first.vault)
+    second, store = interrupted(fresh_postgres_url, first)
     try:
         # The second service has loaded version 2 when the first saves version 3.
-        second.meanwhile = lambda: first.relationship_command(rel, "pause", reason=None,
+        store.meanwhile = lambda: first.pause_relationship(rel, reason=None,
                                                               actor=MENTEE)
         with pytest.raises(ConcurrentUpdate):
-            second.relationship_command(rel, "share_experience", kind="success",
+            second.share_experience(rel, kind="success",
                                         text="Shipped", actor=MENTEE)
     finally:
         second.close()
@@ -71,15 +78,14 @@ def test_the_second_of_two_concurrent_writers_is_refused(fresh_postgres_url: str
 def test_the_refused_writer_succeeds_when_it_tries_again(fresh_postgres_url: str,
                                                          first: MentoringService) -> None:
     rel = World.open(first).connected()
-    second = InterruptedService(env=parse_database_url(fresh_postgres_url, 2).env,
-                                vault=first.vault)
+    second, store = interrupted(fresh_postgres_url, first)
     try:
-        second.meanwhile = lambda: first.relationship_command(rel, "pause", reason=None,
+        store.meanwhile = lambda: first.pause_relationship(rel, reason=None,
                                                               actor=MENTEE)
         with pytest.raises(ConcurrentUpdate):
-            second.relationship_command(rel, "report_progress", note="Halfway", goal_id=None,
+            second.report_progress(rel, note="Halfway", goal_id=None,
                                         actor=MENTEE)
-        assert second.relationship_command(rel, "report_progress", note="Halfway",
+        assert second.report_progress(rel, note="Halfway",
                                            goal_id=None, actor=MENTEE).version == 4
     finally:
         second.close()
@@ -91,10 +97,10 @@ def test_a_refusal_on_a_stale_cached_copy_is_decided_again_on_the_store(
     rel = World.open(first).connected()  # the first service now holds version 2 in memory
     second = build_service(Settings(database_url=fresh_postgres_url, database_pool_size=2))
     try:
-        second.relationship_command(rel, "pause", reason=None, actor=MENTEE)
+        second.pause_relationship(rel, reason=None, actor=MENTEE)
     finally:
         second.close()
-    assert first.relationship_command(rel, "resume", actor=MENTEE).version == 4
+    assert first.resume_relationship(rel, actor=MENTEE).version == 4
 
 
 THREADS, COMMANDS_EACH, SERVICES = 6, 5, 3
@@ -115,7 +121,7 @@ def test_racing_threads_with_retries_lose_no_command_and_fork_nothing(
         for number in range(COMMANDS_EACH):
             while True:
                 try:
-                    service.relationship_command(rel, "share_experience", kind="success",
+                    service.share_experience(rel, kind="success",
                                                  text=f"Win {index}.{number}", actor=MENTEE)
                 except ConcurrentUpdate:
                     conflicts.append(index)

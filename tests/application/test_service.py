@@ -9,6 +9,7 @@ from uuid import UUID
 
 import pytest
 
+from application.base import Attempt
 from application.service import MentoringService
 from domain.errors import (
     AlreadyExists,
@@ -25,6 +26,7 @@ from domain.errors import (
 from domain.mentor_profile import MentorProfile
 from domain.relationship import Relationship
 from infrastructure.database import parse_database_url
+from infrastructure.event_store import EventStore
 from tests.application.scenario import (
     COORDINATOR,
     EXPECTATIONS,
@@ -95,9 +97,9 @@ def test_registering_the_same_mentor_twice_is_refused(world: World) -> None:
 
 
 MENTOR_COMMANDS: list[tuple[str, dict[str, Any], str, Any]] = [
-    ("update", {"skills": ["Negotiation"]}, "skills", ["negotiation"]),
-    ("change_capacity", {"capacity": 5}, "capacity", 5),
-    ("retire", {"reason": "Leaving"}, "retired", True),
+    ("update_mentor", {"skills": ["Negotiation"]}, "skills", ["negotiation"]),
+    ("change_mentor_capacity", {"capacity": 5}, "capacity", 5),
+    ("retire_mentor", {"reason": "Leaving"}, "retired", True),
 ]
 
 
@@ -105,8 +107,8 @@ MENTOR_COMMANDS: list[tuple[str, dict[str, Any], str, Any]] = [
                          ids=[c[0] for c in MENTOR_COMMANDS])
 def test_a_mentor_command_changes_the_profile(world: World, command: str, kwargs: dict[str, Any],
                                               field: str, value: Any) -> None:
-    outcome = world.service.mentor_command(world.program_id, MENTOR, command,
-                                           actor=COORDINATOR, at=at(days=1), **kwargs)
+    outcome = getattr(world.service, command)(world.program_id, MENTOR, actor=COORDINATOR,
+                                              at=at(days=1), **kwargs)
     assert outcome.version == 2
     assert world.service.mentor(world.program_id, MENTOR)[field] == value
     assert world.service.history(outcome.id)[-1]["actor"] == COORDINATOR
@@ -114,12 +116,12 @@ def test_a_mentor_command_changes_the_profile(world: World, command: str, kwargs
 
 def test_a_command_for_a_person_who_is_not_a_mentor_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
-        world.service.mentor_command(world.program_id, "emp-nobody", "retire", reason=None,
+        world.service.retire_mentor(world.program_id, "emp-nobody", reason=None,
                                      actor=COORDINATOR)
 
 
 def test_a_retired_mentor_receives_no_new_requests(world: World) -> None:
-    world.service.mentor_command(world.program_id, MENTOR, "retire", reason=None,
+    world.service.retire_mentor(world.program_id, MENTOR, reason=None,
                                  actor=COORDINATOR)
     before = world.service.last_position()
     with pytest.raises(MentorRetired):
@@ -187,7 +189,7 @@ def test_a_concluded_relationship_refuses_further_commands(world: World) -> None
     rel = world.connected()
     world.service.conclude_relationship(rel, reason="Done", outcome="goals met", actor=MENTEE)
     with pytest.raises(RelationshipConcluded):
-        world.service.relationship_command(rel, "share_experience", kind="success",
+        world.service.share_experience(rel, kind="success",
                                            text="Late news", actor=MENTEE)
     with pytest.raises(RelationshipConcluded):
         world.service.conclude_relationship(rel, reason="Again", outcome="x", actor=MENTEE)
@@ -196,23 +198,25 @@ def test_a_concluded_relationship_refuses_further_commands(world: World) -> None
 class StaleMentorService(MentoringService):
     """A fake service whose accept works on a mentor profile read before another write."""
 
-    name = MentoringService.name  # the same tables as the real service
     stale_mentor: MentorProfile | None = None
 
-    def _mentor_of(self, relationship: Relationship, *, write: bool = True) -> MentorProfile:
+    def _mentor_of(self, attempt: Attempt, relationship: Relationship, *,  # type: ignore[override]
+                   change: bool = True) -> MentorProfile:
         assert self.stale_mentor is not None
         return self.stale_mentor
 
 
 def test_accepting_saves_relationship_and_mentor_in_one_transaction(
-        database_url: str, world: World) -> None:
+        database_url: str, stored_world: World) -> None:
+    world = stored_world
     rel = world.request()
     mentor_id = UUID(str(world.service.mentor(world.program_id, MENTOR)["id"]))
-    stale = StaleMentorService(env=parse_database_url(database_url).env,
-                               vault=world.service.vault)
+    vault: Any = world.service.vault
+    store = EventStore(env=parse_database_url(database_url).env, sealer=vault)
+    stale = StaleMentorService(store, vault)
     try:
-        stale.stale_mentor = stale.repository.get(mentor_id)
-        world.service.mentor_command(world.program_id, MENTOR, "change_capacity", capacity=3,
+        stale.stale_mentor = store.repository.get(mentor_id)
+        world.service.change_mentor_capacity(world.program_id, MENTOR, capacity=3,
                                      actor=COORDINATOR)
         with pytest.raises(ConcurrentUpdate):
             stale.accept_relationship(rel, actor=MENTOR, at=at(days=2))
@@ -248,7 +252,7 @@ def _with_feedback(w: World) -> tuple[str, dict[str, Any]]:
 
 
 RELATIONSHIP_COMMANDS: dict[str, tuple[Setup, str]] = {
-    "decline": (_requested({"reason": "No time"}), "Declined"),
+    "decline_relationship": (_requested({"reason": "No time"}), "Declined"),
     "set_expectations": (_connected(EXPECTATIONS), "ExpectationsSet"),
     "schedule_session": (_connected({"scheduled_for": at(days=10), "duration_minutes": 60,
                                      "agenda": None}), "SessionScheduled"),
@@ -268,10 +272,10 @@ RELATIONSHIP_COMMANDS: dict[str, tuple[Setup, str]] = {
                      "AdviceApplied"),
     "report_progress": (_connected({"note": "Halfway", "goal_id": None}), "ProgressReported"),
     "express_gratitude": (_connected({"message": "Thank you"}), "GratitudeExpressed"),
-    "review": (_connected({"mentor_satisfaction": 4, "mentee_satisfaction": 5, "notes": None}),
-               "Reviewed"),
-    "pause": (_connected({"reason": "Leave"}), "Paused"),
-    "resume": (lambda w: (w.paused(), {}), "Resumed"),
+    "review_relationship": (_connected({"mentor_satisfaction": 4, "mentee_satisfaction": 5,
+                                        "notes": None}), "Reviewed"),
+    "pause_relationship": (_connected({"reason": "Leave"}), "Paused"),
+    "resume_relationship": (lambda w: (w.paused(), {}), "Resumed"),
 }
 
 
@@ -280,8 +284,7 @@ def test_a_relationship_command_is_recorded_with_its_actor(world: World, command
     setup, event_type = RELATIONSHIP_COMMANDS[command]
     rel, kwargs = setup(world)
     before = world.service.relationship(rel)["version"]
-    outcome = world.service.relationship_command(rel, command, actor="emp-actor",
-                                                 at=at(days=20), **kwargs)
+    outcome = getattr(world.service, command)(rel, actor="emp-actor", at=at(days=20), **kwargs)
     assert outcome.version == before + 1
     assert outcome.status == world.service.relationship(rel)["status"]
     last = world.service.history(rel)[-1]
@@ -301,18 +304,12 @@ def test_scheduling_answers_the_new_session_id(world: World) -> None:
 def test_holding_a_session_counts_its_minutes_in_the_stored_state(world: World) -> None:
     rel = world.agreed()
     session_id = world.book(rel, day=10)
-    world.service.relationship_command(
-        rel, "hold_session", session_id=session_id, held_at=at(days=10), duration_minutes=70,
+    world.service.hold_session(
+        rel, session_id=session_id, held_at=at(days=10), duration_minutes=70,
         mentee_on_time=True, mentee_prepared=True, notes=None, actor=MENTOR, at=at(days=10))
     state = world.service.relationship(rel)
     assert state["minutes_by_month"] == {"2026-01": 70}
     assert state["counts"]["sessions_held"] == 1
-
-
-def test_something_that_is_not_a_relationship_command_is_rejected(world: World) -> None:
-    rel = world.request()
-    with pytest.raises(ValueError, match="not a relationship command"):
-        world.service.relationship_command(rel, "to_dict", actor=MENTOR)
 
 
 # ---- goals ----------------------------------------------------------------------
@@ -341,10 +338,10 @@ def test_a_goal_cannot_be_linked_to_another_mentees_relationship(world: World) -
 
 
 GOAL_COMMANDS: list[tuple[str, dict[str, Any], str, Any]] = [
-    ("revise", {"reason": "Team grew", "title": "Lead eight"}, "title", "Lead eight"),
-    ("record_progress", {"percent": 40, "note": None}, "progress", 40),
-    ("achieve", {"note": "Done"}, "status", "achieved"),
-    ("abandon", {"reason": "New role"}, "status", "abandoned"),
+    ("revise_goal", {"reason": "Team grew", "title": "Lead eight"}, "title", "Lead eight"),
+    ("record_goal_progress", {"percent": 40, "note": None}, "progress", 40),
+    ("achieve_goal", {"note": "Done"}, "status", "achieved"),
+    ("abandon_goal", {"reason": "New role"}, "status", "abandoned"),
 ]
 
 
@@ -353,8 +350,7 @@ GOAL_COMMANDS: list[tuple[str, dict[str, Any], str, Any]] = [
 def test_a_goal_command_changes_the_goal(world: World, command: str, kwargs: dict[str, Any],
                                          field: str, value: Any) -> None:
     goal_id = world.goal()
-    outcome = world.service.goal_command(goal_id, command, actor=MENTEE, at=at(days=5),
-                                         **kwargs)
+    outcome = getattr(world.service, command)(goal_id, actor=MENTEE, at=at(days=5), **kwargs)
     assert outcome.version == 2
     assert world.service.goal(goal_id)[field] == value
 
@@ -362,14 +358,14 @@ def test_a_goal_command_changes_the_goal(world: World, command: str, kwargs: dic
 def test_progress_out_of_range_is_refused_and_nothing_is_stored(world: World) -> None:
     goal_id = world.goal()
     with pytest.raises(ProgressOutOfRange):
-        world.service.goal_command(goal_id, "record_progress", percent=101, note=None,
+        world.service.record_goal_progress(goal_id, percent=101, note=None,
                                    actor=MENTEE)
     assert world.service.goal(goal_id)["version"] == 1
 
 
 def test_an_achieved_goal_takes_no_more_progress(world: World) -> None:
     goal_id = world.goal()
-    world.service.goal_command(goal_id, "achieve", note=None, actor=MENTEE)
+    world.service.achieve_goal(goal_id, note=None, actor=MENTEE)
     with pytest.raises(GoalClosed):
-        world.service.goal_command(goal_id, "record_progress", percent=50, note=None,
+        world.service.record_goal_progress(goal_id, percent=50, note=None,
                                    actor=MENTEE)

@@ -7,8 +7,9 @@ from uuid import UUID
 
 import pytest
 
-from application.service import SNAPSHOT_EVERY, MentoringService
+from application.service import MentoringService
 from domain.errors import InvalidValue, NotFound, VersionMismatch
+from infrastructure.event_store import SNAPSHOT_EVERY
 from mentoring.bootstrap import build_service
 from mentoring.settings import Settings
 from tests.application.scenario import COORDINATOR, MENTEE, MENTOR, World, at
@@ -26,7 +27,7 @@ def test_a_relationship_reads_as_it_was_at_each_version(world: World) -> None:
 
 def test_a_relationship_reads_as_it_was_at_an_instant(world: World) -> None:
     rel = world.connected()  # requested on day 1, accepted on day 2
-    world.service.relationship_command(rel, "pause", reason=None, actor=MENTEE, at=at(days=3))
+    world.service.pause_relationship(rel, reason=None, actor=MENTEE, at=at(days=3))
     assert world.service.relationship(rel, as_of=at(days=1, hours=12))["version"] == 1
     assert world.service.relationship(rel, as_of=at(days=2))["status"] == "active"
     assert world.service.relationship(rel, as_of=at(days=2, hours=23))["version"] == 2
@@ -60,9 +61,9 @@ def test_a_version_that_never_existed_is_not_found(world: World, version: int) -
 
 def test_a_goal_reads_as_it_was_at_a_version_and_an_instant(world: World) -> None:
     goal_id = world.goal()
-    world.service.goal_command(goal_id, "record_progress", percent=30, note=None,
+    world.service.record_goal_progress(goal_id, percent=30, note=None,
                                actor=MENTEE, at=at(days=10))
-    world.service.goal_command(goal_id, "record_progress", percent=60, note=None,
+    world.service.record_goal_progress(goal_id, percent=60, note=None,
                                actor=MENTEE, at=at(days=20))
     assert world.service.goal(goal_id, version=2)["progress"] == 30
     assert world.service.goal(goal_id, as_of=at(days=15))["progress"] == 30
@@ -77,10 +78,10 @@ def test_a_goal_reads_as_it_was_at_a_version_and_an_instant(world: World) -> Non
 def test_a_long_relationship_is_snapshotted_and_loads_as_its_replay(world: World) -> None:
     rel = world.agreed()  # three events
     for day in range(SNAPSHOT_EVERY):
-        world.service.relationship_command(rel, "share_experience", kind="success",
+        world.service.share_experience(rel, kind="success",
                                            text=f"Win {day}", actor=MENTEE, at=at(days=4 + day))
-    assert world.service.snapshots is not None
-    snapshots = list(world.service.snapshots.get(UUID(rel)))
+    assert world.service.store.snapshots is not None
+    snapshots = list(world.service.store.snapshots.get(UUID(rel)))
     assert [s.originator_version for s in snapshots] == [SNAPSHOT_EVERY]
     *_, (last_event, replayed) = world.service.replay(rel)
     assert last_event["version"] == SNAPSHOT_EVERY + 3
@@ -98,7 +99,7 @@ def test_a_long_relationship_is_snapshotted_and_loads_as_its_replay(world: World
 def test_a_command_expecting_another_version_is_refused(world: World) -> None:
     rel = world.connected()
     with pytest.raises(VersionMismatch) as raised:
-        world.service.relationship_command(rel, "pause", reason=None, actor=MENTEE,
+        world.service.pause_relationship(rel, reason=None, actor=MENTEE,
                                            expected_version=1)
     assert (raised.value.expected, raised.value.actual) == (1, 2)
     assert world.service.relationship(rel)["version"] == 2
@@ -106,7 +107,7 @@ def test_a_command_expecting_another_version_is_refused(world: World) -> None:
 
 def test_a_command_expecting_the_current_version_goes_through(world: World) -> None:
     rel = world.connected()
-    outcome = world.service.relationship_command(rel, "pause", reason=None, actor=MENTEE,
+    outcome = world.service.pause_relationship(rel, reason=None, actor=MENTEE,
                                                  expected_version=2)
     assert outcome.version == 3
 
@@ -114,12 +115,12 @@ def test_a_command_expecting_the_current_version_goes_through(world: World) -> N
 def test_expected_versions_guard_every_kind_of_aggregate(world: World) -> None:
     goal_id = world.goal()
     with pytest.raises(VersionMismatch):
-        world.service.goal_command(goal_id, "achieve", note=None, actor=MENTEE,
+        world.service.achieve_goal(goal_id, note=None, actor=MENTEE,
                                    expected_version=7)
     with pytest.raises(VersionMismatch):
         world.service.accept_relationship(world.request(), actor=MENTOR, expected_version=2)
     with pytest.raises(VersionMismatch):
-        world.service.mentor_command(world.program_id, MENTOR, "retire", reason=None,
+        world.service.retire_mentor(world.program_id, MENTOR, reason=None,
                                      actor=COORDINATOR, expected_version=5)
     with pytest.raises(VersionMismatch):
         world.service.close_program(world.program_id, reason=None, actor=COORDINATOR,
@@ -131,7 +132,7 @@ def test_an_unknown_or_malformed_id_is_not_found(world: World, bad_id: str) -> N
     with pytest.raises(NotFound):
         world.service.relationship(bad_id)
     with pytest.raises(NotFound):
-        world.service.relationship_command(bad_id, "pause", reason=None, actor=MENTEE)
+        world.service.pause_relationship(bad_id, reason=None, actor=MENTEE)
     with pytest.raises(NotFound):
         world.service.history(bad_id)
     with pytest.raises(NotFound):
@@ -143,7 +144,7 @@ def test_an_id_of_another_kind_of_aggregate_is_not_found(world: World) -> None:
     with pytest.raises(NotFound):
         world.service.relationship(goal_id)
     with pytest.raises(NotFound):
-        world.service.relationship_command(world.program_id, "pause", reason=None, actor=MENTEE)
+        world.service.pause_relationship(world.program_id, reason=None, actor=MENTEE)
     assert world.service.aggregate_type(goal_id) == "Goal"
 
 
@@ -189,7 +190,7 @@ def test_history_lists_every_event_with_who_did_it(world: World) -> None:
 
 def test_a_history_summary_never_quotes_personal_text(world: World) -> None:
     rel = world.connected()
-    world.service.relationship_command(rel, "share_experience", kind="concern",
+    world.service.share_experience(rel, kind="concern",
                                        text="My manager is difficult", actor=MENTEE)
     summaries = " ".join(h["summary"] for h in world.service.history(rel))
     assert "Would you mentor me?" not in summaries
@@ -219,22 +220,23 @@ def test_a_restarted_service_finds_everything_as_it_was(database_url: str) -> No
         assert second.relationship(rel) == before[0]
         assert second.goal(goal_id) == before[1]
         assert second.feed(after=0, limit=100) == before[2]
-        outcome = second.relationship_command(rel, "pause", reason=None, actor=MENTEE)
+        outcome = second.pause_relationship(rel, reason=None, actor=MENTEE)
         assert outcome.version == 4
         assert second.mentor(world.program_id, MENTOR)["active_mentees"] == 1
     finally:
         second.close()
 
 
-def test_two_services_on_one_store_see_each_others_writes(database_url: str,
-                                                          service: MentoringService) -> None:
+def test_two_services_on_one_store_see_each_others_writes(
+        database_url: str, stored_service: MentoringService) -> None:
+    service = stored_service
     other = build_service(Settings(database_url=database_url))
     try:
         world = World.open(service)
         rel = world.connected()
         assert other.relationship(rel)["status"] == "active"
-        other.relationship_command(rel, "pause", reason=None, actor=MENTEE)
+        other.pause_relationship(rel, reason=None, actor=MENTEE)
         assert service.relationship(rel)["status"] == "paused"
-        assert service.relationship_command(rel, "resume", actor=MENTEE).version == 4
+        assert service.resume_relationship(rel, actor=MENTEE).version == 4
     finally:
         other.close()

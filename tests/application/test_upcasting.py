@@ -26,12 +26,12 @@ def sqlite_service(sqlite_url: str) -> Iterator[MentoringService]:
 def stored_expectations(service: MentoringService, relationship_id: str,
                         review_every_days: int) -> StoredEvent:
     """The next ExpectationsSet of the relationship, as the mapper would store it today."""
-    relationship: object = service.repository.get(UUID(relationship_id))
+    relationship: object = service.store.repository.get(UUID(relationship_id))
     assert isinstance(relationship, Relationship)
     relationship.set_expectations(**{**EXPECTATIONS, "review_every_days": review_every_days},
                                   actor=MENTEE, at=at(days=3))
     (event,) = relationship.collect_events()
-    return service.mapper.to_stored_event(event)
+    return service.store.mapper.to_stored_event(event)
 
 
 def as_version_1(stored: StoredEvent) -> StoredEvent:
@@ -47,7 +47,7 @@ def as_version_1(stored: StoredEvent) -> StoredEvent:
 def test_a_version_1_expectations_event_reads_with_a_quarterly_review(
         sqlite_service: MentoringService) -> None:
     rel = World.open(sqlite_service).connected()
-    sqlite_service.recorder.insert_events(
+    sqlite_service.store.recorder.insert_events(
         [as_version_1(stored_expectations(sqlite_service, rel, review_every_days=30))])
     state = sqlite_service.relationship(rel)
     assert state["version"] == 3
@@ -59,11 +59,11 @@ def test_a_version_1_expectations_event_reads_with_a_quarterly_review(
 def test_an_upcast_relationship_takes_new_commands(sqlite_url: str,
                                                   sqlite_service: MentoringService) -> None:
     rel = World.open(sqlite_service).connected()
-    sqlite_service.recorder.insert_events(
+    sqlite_service.store.recorder.insert_events(
         [as_version_1(stored_expectations(sqlite_service, rel, review_every_days=30))])
     fresh = build_service(Settings(database_url=sqlite_url))
     try:
-        outcome = fresh.relationship_command(rel, "review", mentor_satisfaction=4,
+        outcome = fresh.review_relationship(rel, mentor_satisfaction=4,
                                              mentee_satisfaction=4, notes=None, actor=MENTEE)
         assert outcome.version == 4
         assert fresh.relationship(rel)["expectations"]["review_every_days"] == 90
@@ -74,6 +74,6 @@ def test_an_upcast_relationship_takes_new_commands(sqlite_url: str,
 def test_a_version_2_expectations_event_keeps_its_own_review_cadence(
         sqlite_service: MentoringService) -> None:
     rel = World.open(sqlite_service).connected()
-    sqlite_service.recorder.insert_events(
+    sqlite_service.store.recorder.insert_events(
         [stored_expectations(sqlite_service, rel, review_every_days=30)])
     assert sqlite_service.relationship(rel)["expectations"]["review_every_days"] == 30

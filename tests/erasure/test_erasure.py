@@ -13,7 +13,7 @@ import pytest
 
 from domain.base import ERASED
 from domain.errors import NotFound
-from mentoring.bootstrap import Container, build_container
+from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -22,14 +22,14 @@ ALICE_SECRETS = ("Alice-bio-41aa", "Alice-decline-0f3e")
 
 
 @pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = build_container(Settings(database_url=database_url))
+def runtime(database_url: str) -> Iterator[Runtime]:
+    built = build_runtime(Settings(database_url=database_url))
     yield built
     built.close()
 
 
-def a_relationship_with_personal_data(container: Container) -> dict[str, str]:
-    service = container.service
+def a_relationship_with_personal_data(runtime: Runtime) -> dict[str, str]:
+    service = runtime.service
     program = service.create_program(name="Pilot", description=None, actor="admin", at=START)
     service.register_mentor(program_id=program.id, person_id="alice", skills=["python"],
                             capacity=3, monthly_minutes=240, bio=ALICE_SECRETS[0],
@@ -38,14 +38,14 @@ def a_relationship_with_personal_data(container: Container) -> dict[str, str]:
                                        mentee_id="bob", message=BOB_SECRETS[0], actor="bob",
                                        at=START + timedelta(hours=1))
     service.accept_relationship(rel.id, actor="alice", at=START + timedelta(days=1))
-    session = service.relationship_command(
-        rel.id, "schedule_session", scheduled_for=START + timedelta(days=3), duration_minutes=60,
+    session = service.schedule_session(
+        rel.id, scheduled_for=START + timedelta(days=3), duration_minutes=60,
         agenda="intro", actor="bob", at=START + timedelta(days=2))
-    service.relationship_command(
-        rel.id, "hold_session", session_id=(session.extra or {})["session_id"],
+    service.hold_session(
+        rel.id, session_id=(session.extra or {})["session_id"],
         held_at=START + timedelta(days=3), duration_minutes=60, mentee_on_time=True,
         mentee_prepared=True, notes=BOB_SECRETS[1], actor="alice", at=START + timedelta(days=3))
-    service.relationship_command(rel.id, "express_gratitude", message=BOB_SECRETS[2],
+    service.express_gratitude(rel.id, message=BOB_SECRETS[2],
                                  actor="bob", at=START + timedelta(days=4))
     goal = service.define_goal(program_id=program.id, mentee_id="bob", title=BOB_SECRETS[3],
                                success_criteria="ships it", target_date=START.date(),
@@ -54,15 +54,15 @@ def a_relationship_with_personal_data(container: Container) -> dict[str, str]:
     other = service.request_relationship(program_id=program.id, mentor_id="alice",
                                          mentee_id="carol", message="Carol-request-c4fe",
                                          actor="carol", at=START + timedelta(days=5))
-    service.relationship_command(other.id, "decline", reason=ALICE_SECRETS[1], actor="alice",
+    service.decline_relationship(other.id, reason=ALICE_SECRETS[1], actor="alice",
                                  at=START + timedelta(days=6))
     return {"relationship": rel.id, "goal": goal.id, "other": other.id}
 
 
-def database_bytes(container: Container, url: str) -> bytes:
+def database_bytes(runtime: Runtime, url: str) -> bytes:
     """Everything a person with a copy of the database could read."""
     if url.startswith("sqlite"):
-        container.store.checkpoint()
+        runtime.sql.checkpoint()
         path = Path(urlsplit(url).path)
         return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     parts = urlsplit(url)
@@ -73,33 +73,33 @@ def database_bytes(container: Container, url: str) -> bytes:
     return dump.stdout
 
 
-def test_personal_text_is_never_stored_in_clear(container: Container, database_url: str) -> None:
-    a_relationship_with_personal_data(container)
-    stored = database_bytes(container, database_url)
+def test_personal_text_is_never_stored_in_clear(runtime: Runtime, database_url: str) -> None:
+    a_relationship_with_personal_data(runtime)
+    stored = database_bytes(runtime, database_url)
     for secret in (*BOB_SECRETS, *ALICE_SECRETS, "Carol-request-c4fe"):
         assert secret.encode() not in stored
 
 
 def test_after_erasure_the_database_holds_none_of_the_persons_strings(
-    container: Container, database_url: str
+    runtime: Runtime, database_url: str
 ) -> None:
-    ids = a_relationship_with_personal_data(container)
-    container.service.erase_person("bob", reason="GDPR request 17", actor="admin")
-    stored = database_bytes(container, database_url)
+    ids = a_relationship_with_personal_data(runtime)
+    runtime.service.erase_person("bob", reason="GDPR request 17", actor="admin")
+    stored = database_bytes(runtime, database_url)
     for secret in BOB_SECRETS:
         assert secret.encode() not in stored
     # Other people's data is intact and readable.
-    assert container.service.mentor(
-        container.service.relationship(ids["relationship"])["program_id"], "alice")["bio"] == (
+    assert runtime.service.mentor(
+        runtime.service.relationship(ids["relationship"])["program_id"], "alice")["bio"] == (
         ALICE_SECRETS[0])
-    assert container.service.relationship(ids["other"])["message"] == "Carol-request-c4fe"
+    assert runtime.service.relationship(ids["other"])["message"] == "Carol-request-c4fe"
 
 
 def test_erased_fields_read_as_erased_in_state_time_travel_replay_and_feed(
-    container: Container,
+    runtime: Runtime,
 ) -> None:
-    ids = a_relationship_with_personal_data(container)
-    service = container.service
+    ids = a_relationship_with_personal_data(runtime)
+    service = runtime.service
     service.erase_person("bob", reason=None, actor="admin")
     assert service.relationship(ids["relationship"])["message"] == ERASED
     assert service.relationship(ids["relationship"], version=1)["message"] == ERASED
@@ -116,40 +116,40 @@ def test_erased_fields_read_as_erased_in_state_time_travel_replay_and_feed(
     assert all(secret not in repr(feed) for secret in BOB_SECRETS)
 
 
-def test_erased_data_stays_erased_in_snapshots(container: Container) -> None:
-    ids = a_relationship_with_personal_data(container)
-    service = container.service
+def test_erased_data_stays_erased_in_snapshots(runtime: Runtime) -> None:
+    ids = a_relationship_with_personal_data(runtime)
+    service = runtime.service
     for day in range(101):
-        service.relationship_command(ids["relationship"], "report_progress", goal_id=None,
+        service.report_progress(ids["relationship"], goal_id=None,
                                      note=f"Bob-progress-{day}", actor="bob",
                                      at=START + timedelta(days=10 + day))
-    assert service.snapshots is not None
-    assert list(service.snapshots.get(UUID(ids["relationship"])))  # a snapshot was taken
+    assert service.store.snapshots is not None
+    assert list(service.store.snapshots.get(UUID(ids["relationship"])))  # a snapshot was taken
     service.erase_person("bob", reason=None, actor="admin")
     state = service.relationship(ids["relationship"])
     assert state["message"] == ERASED
     assert state["counts"]["progress_reports"] == 101
 
 
-def test_erasure_is_idempotent(container: Container) -> None:
-    a_relationship_with_personal_data(container)
-    first = container.service.erase_person("bob", reason="GDPR", actor="admin")
-    again = container.service.erase_person("bob", reason="GDPR", actor="admin")
+def test_erasure_is_idempotent(runtime: Runtime) -> None:
+    a_relationship_with_personal_data(runtime)
+    first = runtime.service.erase_person("bob", reason="GDPR", actor="admin")
+    again = runtime.service.erase_person("bob", reason="GDPR", actor="admin")
     assert again["already_erased"] is True
     assert again["erasure_id"] == first["erasure_id"]
-    erasures = [e for e in container.service.feed(after=0, limit=100)
+    erasures = [e for e in runtime.service.feed(after=0, limit=100)
                 if e["type"] == "PersonalDataErased"]
     assert len(erasures) == 1
 
 
-def test_erasing_an_unknown_person_is_not_found(container: Container) -> None:
+def test_erasing_an_unknown_person_is_not_found(runtime: Runtime) -> None:
     with pytest.raises(NotFound):
-        container.service.erase_person("nobody", reason=None, actor="admin")
+        runtime.service.erase_person("nobody", reason=None, actor="admin")
 
 
-def test_subject_access_returns_their_data_and_nothing_of_others(container: Container) -> None:
-    a_relationship_with_personal_data(container)
-    held = container.service.subject_access("bob")
+def test_subject_access_returns_their_data_and_nothing_of_others(runtime: Runtime) -> None:
+    a_relationship_with_personal_data(runtime)
+    held = runtime.service.subject_access("bob")
     text = repr(held)
     for secret in BOB_SECRETS:
         assert secret in text
@@ -159,28 +159,28 @@ def test_subject_access_returns_their_data_and_nothing_of_others(container: Cont
 
 
 def test_subject_access_of_the_mentor_has_their_bio_and_decline_reason(
-    container: Container,
+    runtime: Runtime,
 ) -> None:
-    a_relationship_with_personal_data(container)
-    text = repr(container.service.subject_access("alice"))
+    a_relationship_with_personal_data(runtime)
+    text = repr(runtime.service.subject_access("alice"))
     assert ALICE_SECRETS[0] in text and ALICE_SECRETS[1] in text
     assert BOB_SECRETS[0] not in text and "Carol-request-c4fe" not in text
 
 
-def test_subject_access_after_erasure_shows_the_erasure_and_no_text(container: Container) -> None:
-    a_relationship_with_personal_data(container)
-    container.service.erase_person("bob", reason=None, actor="admin")
-    held = container.service.subject_access("bob")
+def test_subject_access_after_erasure_shows_the_erasure_and_no_text(runtime: Runtime) -> None:
+    a_relationship_with_personal_data(runtime)
+    runtime.service.erase_person("bob", reason=None, actor="admin")
+    held = runtime.service.subject_access("bob")
     assert held["personal_data_readable"] is False
     assert len(held["erasures"]) == 1
     assert all(secret not in repr(held) for secret in BOB_SECRETS)
 
 
-def test_data_written_after_an_erasure_is_readable_until_the_next(container: Container) -> None:
-    ids = a_relationship_with_personal_data(container)
-    service = container.service
+def test_data_written_after_an_erasure_is_readable_until_the_next(runtime: Runtime) -> None:
+    ids = a_relationship_with_personal_data(runtime)
+    service = runtime.service
     service.erase_person("bob", reason=None, actor="admin")
-    service.relationship_command(ids["relationship"], "express_gratitude", message="new thanks",
+    service.express_gratitude(ids["relationship"], message="new thanks",
                                  actor="bob", at=START + timedelta(days=9))
     last = service.history(ids["relationship"])[-1]
     assert last["data"]["message"] == "new thanks"

@@ -1,4 +1,4 @@
-"""Projection fixtures: a container over each database, a runner of every read model."""
+"""Projection fixtures: a runtime over each database, a runner of every read model."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infrastructure.sql import SqlStore
-from mentoring.bootstrap import Container, build_container
+from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
 from projections import tracking
 from projections.catalog import READ_MODELS
@@ -17,23 +17,23 @@ from tests.projections.scenario import Scenario
 
 
 @pytest.fixture
-def container(database_url: str) -> Iterator[Container]:
-    built = build_container(Settings(database_url=database_url, database_pool_size=4))
+def runtime(database_url: str) -> Iterator[Runtime]:
+    built = build_runtime(Settings(database_url=database_url, database_pool_size=4))
     yield built
     built.close()
 
 
 @pytest.fixture
-def runner(container: Container) -> ProjectionRunner:
-    built = ProjectionRunner(container.service, container.store, READ_MODELS, batch_size=7)
+def runner(runtime: Runtime) -> ProjectionRunner:
+    built = runtime.runner(READ_MODELS, batch_size=7)
     built.setup()
     return built
 
 
 @pytest.fixture
-def scenario(container: Container, runner: ProjectionRunner) -> Scenario:
+def scenario(runtime: Runtime, runner: ProjectionRunner) -> Scenario:
     """The hand-built January 2026 program, projected (in batches of 7 events)."""
-    built = Scenario.play(container.service)
+    built = Scenario.play(runtime.service)
     runner.catch_up_all()
     return built
 

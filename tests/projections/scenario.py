@@ -43,8 +43,9 @@ class Scenario:
         return scenario
 
     def rel(self, number: int, command: str, day: datetime, **kwargs: Any) -> Any:
-        return self.service.relationship_command(self.r[number], command, actor="admin", at=day,
-                                                 **kwargs).extra
+        """Runs ``MentoringService.<command>`` on relationship ``number`` as the admin."""
+        run = getattr(self.service, command)
+        return run(self.r[number], actor="admin", at=day, **kwargs).extra
 
     def session(self, number: int, booked: datetime, held: datetime, minutes: int) -> str:
         extra = self.rel(number, "schedule_session", booked, scheduled_for=held,
@@ -71,7 +72,7 @@ class Scenario:
         self.goal(2, "e2", 2, jan(4, 11), "technical", "Learn python for data analysis")
         self.rel(1, "set_expectations", jan(5), meeting_every_days=7, **EXPECTATIONS)
         self.request(3, "e3", "m2", jan(5))
-        self.rel(3, "decline", jan(6), reason="No time")
+        self.rel(3, "decline_relationship", jan(6), reason="No time")
         r1_first = self.session(1, jan(6), jan(8), 60)
         self.request(4, "e4", "m2", jan(6))
         s.accept_relationship(self.r[4], actor="m2", at=jan(7))
@@ -90,16 +91,16 @@ class Scenario:
         r2_second = self.session(2, jan(13), jan(14), 30)
         r1_second = self.session(1, jan(13), jan(15), 45)
         self.rel(2, "miss_session", jan(14), session_id=r2_second, missed_by="mentor")
-        self.rel(4, "pause", jan(14), reason="Holiday")
+        self.rel(4, "pause_relationship", jan(14), reason="Holiday")
         self.rel(1, "hold_session", jan(15), session_id=r1_second, held_at=jan(15),
                  duration_minutes=45, mentee_on_time=False, mentee_prepared=True, notes=None)
         feedback = self.rel(1, "receive_feedback", jan(15), from_role="mentor",
                             kind="constructive", text="Delegate more", goal_id=self.g[1])
-        s.mentor_command(self.program, "m3", "retire", reason=None, actor="admin", at=jan(15))
+        s.retire_mentor(self.program, "m3", reason=None, actor="admin", at=jan(15))
         self.rel(1, "acknowledge_feedback", jan(16), feedback_id=feedback["feedback_id"])
         self.request(5, "e5", "m1", jan(20))
-        s.goal_command(self.g[2], "abandon", reason="Changed role", actor="e2", at=jan(20))
-        self.rel(4, "resume", jan(21))
+        s.abandon_goal(self.g[2], reason="Changed role", actor="e2", at=jan(20))
+        self.rel(4, "resume_relationship", jan(21))
         r1_third = self.session(1, jan(20), jan(22), 60)
         r4_second = self.session(4, jan(22), jan(25), 30)
         self.rel(1, "miss_session", jan(22), session_id=r1_third, missed_by="mentee")
@@ -110,8 +111,9 @@ class Scenario:
                  reason=None)
         s.conclude_relationship(self.r[4], reason="Done", outcome="goals met", actor="e4",
                                 at=jan(28))
-        self.rel(1, "review", jan(30), mentor_satisfaction=4, mentee_satisfaction=2, notes=None)
-        s.goal_command(self.g[1], "achieve", note=None, actor="e1", at=jan(31, 9))
+        self.rel(1, "review_relationship", jan(30), mentor_satisfaction=4,
+                 mentee_satisfaction=2, notes=None)
+        s.achieve_goal(self.g[1], note=None, actor="e1", at=jan(31, 9))
 
     def request(self, number: int, mentee: str, mentor: str, day: datetime) -> None:
         self.r[number] = self.service.request_relationship(

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from tests.projections.scenario import NOW, Scenario, jan
 
 
-def reasons(container: Container, scenario: Scenario, now=NOW) -> dict[str, list[dict]]:
-    found = container.read_models.at_risk(scenario.program, now)["items"]
+def reasons(runtime: Runtime, scenario: Scenario, now=NOW) -> dict[str, list[dict]]:
+    found = runtime.read_models().at_risk(scenario.program, now)["items"]
     return {item["mentee_id"]: item["reasons"] for item in found}
 
 
-def test_flags_each_reason_with_its_figures(container: Container, scenario: Scenario) -> None:
-    assert reasons(container, scenario) == {
+def test_flags_each_reason_with_its_figures(runtime: Runtime, scenario: Scenario) -> None:
+    assert reasons(runtime, scenario) == {
         "e1": [
             {"code": "no_session_for_2x_interval", "days_without_session": 16.0,
              "meeting_every_days": 7, "last_session_at": "2026-01-15T10:00:00.000000+00:00"},
@@ -31,30 +31,30 @@ def test_flags_each_reason_with_its_figures(container: Container, scenario: Scen
     }
 
 
-def test_reasons_depend_on_the_time_asked(container: Container, scenario: Scenario) -> None:
+def test_reasons_depend_on_the_time_asked(runtime: Runtime, scenario: Scenario) -> None:
     # Jan 29 09:00: R1's last session was 13.96 days ago and its review is yet to come.
-    early = reasons(container, scenario, jan(29, 9))
+    early = reasons(runtime, scenario, jan(29, 9))
     assert list(early) == ["e2"]
     assert early["e2"][0]["days_since_connection"] == 24.96
 
 
 def test_leaves_out_requested_declined_and_concluded_relationships(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
-    much_later = reasons(container, scenario, NOW + timedelta(days=365))
+    much_later = reasons(runtime, scenario, NOW + timedelta(days=365))
     assert set(much_later) == {"e1", "e2"}
 
 
 def test_most_reasons_first_in_pages_that_follow_the_cursor(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
     much_later = NOW + timedelta(days=365)
-    everything = container.read_models.at_risk(scenario.program, much_later)
+    everything = runtime.read_models().at_risk(scenario.program, much_later)
     counts = [len(item["reasons"]) for item in everything["items"]]
     assert counts == sorted(counts, reverse=True) and everything["next_cursor"] is None
     paged, cursor = [], None
     while True:
-        page = container.read_models.at_risk(scenario.program, much_later, limit=1,
+        page = runtime.read_models().at_risk(scenario.program, much_later, limit=1,
                                              cursor=cursor)
         paged += page["items"]
         cursor = page["next_cursor"]
@@ -63,10 +63,10 @@ def test_most_reasons_first_in_pages_that_follow_the_cursor(
     assert paged == everything["items"]
 
 
-def test_a_reason_starts_just_after_its_threshold(container: Container, scenario: Scenario) -> None:
+def test_a_reason_starts_just_after_its_threshold(runtime: Runtime, scenario: Scenario) -> None:
     # R2 connected Jan 4 10:00 without expectations: at risk from 14 days later, not before.
-    at_threshold = reasons(container, scenario, jan(18))
-    just_after = reasons(container, scenario, jan(18) + timedelta(microseconds=1))
+    at_threshold = reasons(runtime, scenario, jan(18))
+    just_after = reasons(runtime, scenario, jan(18) + timedelta(microseconds=1))
     codes = [[r["code"] for r in found.get("e2", [])] for found in (at_threshold, just_after)]
     assert "no_expectations_14_days_after_connection" not in codes[0]
     assert "no_expectations_14_days_after_connection" in codes[1]

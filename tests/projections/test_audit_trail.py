@@ -5,26 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from projections import tracking
 from tests.projections.scenario import Scenario
 
 
-def trail_table(container: Container, logical: str) -> str:
-    with container.store.transaction(write=False) as cursor:
+def trail_table(runtime: Runtime, logical: str) -> str:
+    with runtime.sql.transaction(write=False) as cursor:
         version = tracking.active_version(cursor, "audit_trail")
     return f"{logical}_v{version}"
 
 
-def execute(container: Container, statement: str, *params: object) -> None:
-    with container.store.transaction() as cursor:
+def execute(runtime: Runtime, statement: str, *params: object) -> None:
+    with runtime.sql.transaction() as cursor:
         cursor.execute(statement, params)
 
 
 def test_trail_holds_the_relationship_and_its_goal_in_order(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
-    items = container.read_models.audit_trail(scenario.r[4], limit=100)["items"]
+    items = runtime.read_models().audit_trail(scenario.r[4], limit=100)["items"]
     assert [(i["aggregate_type"], i["type"]) for i in items] == [
         ("Relationship", "Requested"), ("Relationship", "ConnectionEstablished"),
         ("Relationship", "ExpectationsSet"), ("Goal", "Defined"),
@@ -41,9 +41,9 @@ def test_trail_holds_the_relationship_and_its_goal_in_order(
 
 
 def test_each_hash_chains_the_previous_one_of_its_aggregate(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
-    items = container.read_models.audit_trail(scenario.r[4], limit=100)["items"]
+    items = runtime.read_models().audit_trail(scenario.r[4], limit=100)["items"]
     previous = ""
     for item in (i for i in items if i["aggregate_type"] == "Relationship"):
         fields = {k: item[k] for k in ("aggregate_id", "version", "type", "occurred_at",
@@ -54,8 +54,8 @@ def test_each_hash_chains_the_previous_one_of_its_aggregate(
         previous = item["hash"]
 
 
-def test_trail_pages_by_cursor(container: Container, scenario: Scenario) -> None:
-    read = container.read_models.audit_trail
+def test_trail_pages_by_cursor(runtime: Runtime, scenario: Scenario) -> None:
+    read = runtime.read_models().audit_trail
     first = read(scenario.r[4], limit=4)
     rest = read(scenario.r[4], limit=100, cursor=first["next_cursor"])
     assert len(first["items"]) + len(rest["items"]) == 11
@@ -64,45 +64,45 @@ def test_trail_pages_by_cursor(container: Container, scenario: Scenario) -> None
     assert [i["version"] for i in held] == [5, 9]
 
 
-def test_verify_accepts_an_untouched_trail(container: Container, scenario: Scenario) -> None:
-    report = container.read_models.verify_trail(scenario.r[1])
+def test_verify_accepts_an_untouched_trail(runtime: Runtime, scenario: Scenario) -> None:
+    report = runtime.read_models().verify_trail(scenario.r[1])
     assert report["valid"] is True
     assert report["aggregates"] == [scenario.r[1], scenario.g[1]]
     assert report["first_problem"] is None
 
 
-def test_verify_reports_an_altered_entry(container: Container, scenario: Scenario) -> None:
-    execute(container, f"UPDATE {trail_table(container, 'audit_entries')} SET actor = %s "
+def test_verify_reports_an_altered_entry(runtime: Runtime, scenario: Scenario) -> None:
+    execute(runtime, f"UPDATE {trail_table(runtime, 'audit_entries')} SET actor = %s "
             "WHERE aggregate_id = %s AND version = %s", "someone-else", scenario.r[1], 3)
-    report = container.read_models.verify_trail(scenario.r[1])
+    report = runtime.read_models().verify_trail(scenario.r[1])
     assert report["valid"] is False
     assert report["first_problem"]["problem"] == "altered"
     assert (report["first_problem"]["aggregate_id"], report["first_problem"]["version"]) == (
         scenario.r[1], 3)
 
 
-def test_verify_reports_a_deleted_entry(container: Container, scenario: Scenario) -> None:
-    execute(container, f"DELETE FROM {trail_table(container, 'audit_entries')} "
+def test_verify_reports_a_deleted_entry(runtime: Runtime, scenario: Scenario) -> None:
+    execute(runtime, f"DELETE FROM {trail_table(runtime, 'audit_entries')} "
             "WHERE aggregate_id = %s AND version = %s", scenario.r[1], 4)
-    problem = container.read_models.verify_trail(scenario.r[1])["first_problem"]
+    problem = runtime.read_models().verify_trail(scenario.r[1])["first_problem"]
     assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
         scenario.r[1], 4, "missing")
 
 
-def test_verify_reports_the_newest_entry_deleted(container: Container, scenario: Scenario) -> None:
-    execute(container, f"DELETE FROM {trail_table(container, 'audit_entries')} "
+def test_verify_reports_the_newest_entry_deleted(runtime: Runtime, scenario: Scenario) -> None:
+    execute(runtime, f"DELETE FROM {trail_table(runtime, 'audit_entries')} "
             "WHERE aggregate_id = %s AND version = %s", scenario.r[4], 10)
-    problem = container.read_models.verify_trail(scenario.r[4])["first_problem"]
+    problem = runtime.read_models().verify_trail(scenario.r[4])["first_problem"]
     assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
         scenario.r[4], 10, "missing")
 
 
 def test_verify_reports_an_entry_rewritten_with_a_fresh_hash(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
     # Rewriting the goal's newest entry and its hash leaves a valid chain; the head remembers.
-    entries = trail_table(container, "audit_entries")
-    with container.store.transaction() as cursor:
+    entries = trail_table(runtime, "audit_entries")
+    with runtime.sql.transaction() as cursor:
         cursor.execute(f"SELECT hash FROM {entries} WHERE aggregate_id = %s AND version = 1",
                        (scenario.g[1],))
         (previous,) = cursor.fetchone()
@@ -110,9 +110,9 @@ def test_verify_reports_an_entry_rewritten_with_a_fresh_hash(
               "occurred_at": "2026-01-31T09:00:00.000000+00:00", "actor": "e1",
               "summary": "Goal abandoned"}
     canonical = json.dumps(forged, sort_keys=True, separators=(",", ":"))
-    execute(container, f"UPDATE {entries} SET type = %s, summary = %s, hash = %s "
+    execute(runtime, f"UPDATE {entries} SET type = %s, summary = %s, hash = %s "
             "WHERE aggregate_id = %s AND version = 2", "Abandoned", "Goal abandoned",
             hashlib.sha256((previous + canonical).encode()).hexdigest(), scenario.g[1])
-    problem = container.read_models.verify_trail(scenario.r[1])["first_problem"]
+    problem = runtime.read_models().verify_trail(scenario.r[1])["first_problem"]
     assert (problem["aggregate_id"], problem["version"], problem["problem"]) == (
         scenario.g[1], 2, "altered")

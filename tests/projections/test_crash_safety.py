@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from mentoring.bootstrap import Container, build_container
+from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.demo import DemoProgram
 from mentoring.settings import Settings
 from projections.catalog import READ_MODELS
@@ -25,8 +25,8 @@ WORKER = [sys.executable, "-c", "from mentoring.cli import main; main()", "proje
 
 
 @pytest.fixture
-def postgres(fresh_postgres_url: str) -> Iterator[Container]:
-    built = build_container(Settings(database_url=fresh_postgres_url, database_pool_size=4))
+def postgres(fresh_postgres_url: str) -> Iterator[Runtime]:
+    built = build_runtime(Settings(database_url=fresh_postgres_url, database_pool_size=4))
     yield built
     built.close()
 
@@ -49,12 +49,12 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 
 @pytest.mark.slow
 def test_killed_worker_resumes_without_losing_or_repeating_an_event(
-    postgres: Container, fresh_postgres_url: str
+    postgres: Runtime, fresh_postgres_url: str
 ) -> None:
     DemoProgram(postgres.service, mentors=12, mentees=45, months=6, seed=5,
                 now=DEMO_NOW).run()
     head = postgres.service.last_position()
-    runner = ProjectionRunner(postgres.service, postgres.store, READ_MODELS)
+    runner = postgres.runner(READ_MODELS)
     runner.setup()
     chance, killed_midway = random.Random(1), 0
     for _ in range(5):
@@ -80,10 +80,10 @@ def test_killed_worker_resumes_without_losing_or_repeating_an_event(
     applied = {row["name"]: row["events_applied"] for row in runner.status()}
     for model in READ_MODELS:
         # Tracking check: each event of the model's topics applied exactly once.
-        relevant = postgres.service.recorder.select_notifications(
+        relevant = postgres.events.recorder.select_notifications(
             start=0, limit=head + 1, topics=model.topics, inclusive_of_start=False)
         assert applied[model.name] == len(relevant), model.name
-    live = dump_views(postgres.store)
+    live = dump_views(postgres.sql)
     for model in READ_MODELS:
         runner.rebuild(model, drop_after=0)
-    assert dump_views(postgres.store) == live
+    assert dump_views(postgres.sql) == live

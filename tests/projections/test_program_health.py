@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from tests.projections.scenario import NOW, Scenario
 
 
 @pytest.fixture
-def health(container: Container, scenario: Scenario) -> dict:
-    return container.read_models.program_health(scenario.program, NOW)
+def health(runtime: Runtime, scenario: Scenario) -> dict:
+    return runtime.read_models().program_health(scenario.program, NOW)
 
 
 def test_counts_relationships_by_status(health: dict) -> None:
@@ -64,7 +64,7 @@ def test_mentor_utilisation_leaves_out_retired_mentors(health: dict) -> None:
 
 
 def test_monthly_series_has_one_point_per_month_with_gaps_as_zeros(
-    container: Container, scenario: Scenario, health: dict
+    runtime: Runtime, scenario: Scenario, health: dict
 ) -> None:
     (january,) = health["monthly"]
     assert january == {
@@ -73,7 +73,7 @@ def test_monthly_series_has_one_point_per_month_with_gaps_as_zeros(
         "sessions_missed": 3, "mentee_no_shows": 2, "minutes_held": 165, "feedback": 2,
         "reviews": 1, "goals_defined": 3, "goals_achieved": 1, "goals_abandoned": 1,
         "average_satisfaction": 3.0}
-    later = container.read_models.program_health(scenario.program,
+    later = runtime.read_models().program_health(scenario.program,
                                                  NOW.replace(month=3, day=15))
     assert [p["month"] for p in later["monthly"]] == ["2026-01", "2026-02", "2026-03"]
     assert later["monthly"][1]["sessions_held"] == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mentoring.bootstrap import Container
+from mentoring.bootstrap import Runtime
 from projections.queries import InvalidCursor
 from tests.projections.scenario import Scenario
 
@@ -13,8 +13,8 @@ def mentees(page: dict) -> list[str]:
     return [item["mentee_id"] for item in page["items"]]
 
 
-def test_lists_in_request_order_with_filters(container: Container, scenario: Scenario) -> None:
-    read = container.read_models.relationship_summaries
+def test_lists_in_request_order_with_filters(runtime: Runtime, scenario: Scenario) -> None:
+    read = runtime.read_models().relationship_summaries
     assert mentees(read([scenario.program])) == ["e1", "e2", "e3", "e4", "e5"]
     assert mentees(read([scenario.program], status="active")) == ["e1", "e2"]
     assert mentees(read(None, mentor_id="m2")) == ["e3", "e4"]
@@ -23,8 +23,8 @@ def test_lists_in_request_order_with_filters(container: Container, scenario: Sce
     assert mentees(read([])) == []
 
 
-def test_pages_follow_the_cursor_to_the_end(container: Container, scenario: Scenario) -> None:
-    read = container.read_models.relationship_summaries
+def test_pages_follow_the_cursor_to_the_end(runtime: Runtime, scenario: Scenario) -> None:
+    read = runtime.read_models().relationship_summaries
     first = read([scenario.program], limit=2)
     second = read([scenario.program], limit=2, cursor=first["next_cursor"])
     third = read([scenario.program], limit=2, cursor=second["next_cursor"])
@@ -35,9 +35,9 @@ def test_pages_follow_the_cursor_to_the_end(container: Container, scenario: Scen
 
 
 def test_summary_holds_expectations_sessions_counts_and_goals(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
-    summary = container.read_models.relationship_summary(scenario.r[1])
+    summary = runtime.read_models().relationship_summary(scenario.r[1])
     assert summary is not None
     assert summary["status"] == "active"
     assert summary["connected_at"] == "2026-01-02T10:00:00.000000+00:00"
@@ -49,16 +49,16 @@ def test_summary_holds_expectations_sessions_counts_and_goals(
     assert {k: v for k, v in summary["counts"].items() if v} == {
         "sessions_held": 2, "sessions_missed": 1, "sessions_cancelled": 1,
         "mentee_no_shows": 1, "feedback_received": 1, "feedback_acknowledged": 1, "reviews": 1}
-    assert summary["version"] == container.service.relationship(scenario.r[1])["version"]
-    concluded = container.read_models.relationship_summary(scenario.r[4])
+    assert summary["version"] == runtime.service.relationship(scenario.r[1])["version"]
+    concluded = runtime.read_models().relationship_summary(scenario.r[4])
     assert concluded is not None
     assert (concluded["status"], concluded["outcome"]) == ("concluded", "goals met")
 
 
 def test_lists_of_several_programs_merge_in_request_order(
-    container: Container, scenario: Scenario
+    runtime: Runtime, scenario: Scenario
 ) -> None:
-    read = container.read_models.relationship_summaries
+    read = runtime.read_models().relationship_summaries
     both = [scenario.program, "another-program"]
     assert mentees(read(both)) == ["e1", "e2", "e3", "e4", "e5"]
     first = read(both, limit=3)

@@ -1,68 +1,19 @@
-"""The ``mentoring`` command line: one verb per job, all built from the same settings."""
+"""Verbs on the event store's data: demo data, replay of one aggregate, export of all."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from application.service import MentoringService
-from domain.errors import DomainError
-from infrastructure.database import ConfigurationError
-from mentoring.bootstrap import build_service
-from mentoring.exporting import export_events, to_json
-from mentoring.replaying import print_replay
-from mentoring.settings import Settings
-
-app = typer.Typer(
-    help="Event-sourced mentoring service: API, workers, replay, export and demo data.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-err = Console(stderr=True, soft_wrap=True)
-PersonArgument = Annotated[
-    str, typer.Argument(metavar="PERSON_ID", help="The HR system's person id.")
-]
+from mentoring.cli.common import err, fail, service
+from mentoring.cli.exporting import export_events
+from mentoring.cli.replaying import print_replay
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        raise fail(f"invalid configuration: {error}", 2) from None
-
-
-@contextmanager
-def service() -> Iterator[MentoringService]:
-    """The application service, with configuration and database errors said plainly."""
-    settings = load_settings()
-    try:
-        built = build_service(settings)
-    except ConfigurationError as error:
-        raise fail(str(error), 2) from None
-    except Exception as error:  # the driver's own error says why the database is unreachable
-        raise fail(f"cannot open the event store: {error}", 2) from None
-    try:
-        yield built
-    except DomainError as error:
-        raise fail(error.detail) from None
-    finally:
-        built.close()
-
-
-@app.command()
 def demo(
     mentors: Annotated[int, typer.Option(min=1, max=10_000, help="Mentors to register.")] = 20,
     mentees: Annotated[
@@ -93,7 +44,6 @@ def demo(
             typer.echo(f"commands the domain refused, as it should: {refused}")
 
 
-@app.command()
 def replay(
     aggregate_id: Annotated[str, typer.Argument(metavar="ID", help="A relationship or goal id.")],
     full: Annotated[bool, typer.Option(help="Print the whole state after each event.")] = False,
@@ -103,7 +53,6 @@ def replay(
         print_replay(mentoring.replay(aggregate_id), full=full)
 
 
-@app.command()
 def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
@@ -122,36 +71,3 @@ def export(
             if output:
                 target.close()
         err.print(f"exported {count} events", highlight=False)
-
-
-@app.command()
-def erase(
-    person_id: PersonArgument,
-    reason: Annotated[str, typer.Option(help="Why (e.g. the request's reference).")] = "",
-    actor: Annotated[str, typer.Option(help="Who asks for the erasure.")] = "cli",
-) -> None:
-    """Erases a person's personal data for good (crypto-shredding); idempotent."""
-    with service() as mentoring:
-        result = mentoring.erase_person(person_id, reason=reason or None, actor=actor)
-        typer.echo(to_json(result).decode())
-
-
-@app.command("subject-access")
-def subject_access(
-    person_id: PersonArgument,
-) -> None:
-    """Prints everything held about a person, as JSON."""
-    with service() as mentoring:
-        typer.echo(to_json(mentoring.subject_access(person_id)).decode())
-
-
-def main() -> None:
-    """Entry point of the ``mentoring`` console script."""
-    app()
-
-
-# The other commands register themselves on ``app`` when imported.
-from mentoring import (  # noqa: E402
-    cli_api,  # noqa: F401  (registers serve and keys)
-    cli_projections,  # noqa: F401  (registers project and rebuild)
-)

@@ -18,23 +18,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from mentoring.bootstrap import Container, build_container
-from mentoring.cli import app, fail, load_settings
+from mentoring.cli.common import err, fail, runtime
 from projections.catalog import NAMES, READ_MODELS
 from projections.runner import ProjectionRunner, select
 
 out = Console()
-err = Console(stderr=True)
 
 
-def open_container() -> Container:
-    try:
-        return build_container(load_settings())
-    except Exception as error:  # configuration or database errors, said plainly
-        raise fail(f"cannot open the database: {error}", 2) from None
-
-
-@app.command()
 def project(
     names: Annotated[list[str] | None, typer.Argument(
         metavar="[NAME]...", help=f"Projections to run (default all): {', '.join(NAMES)}.")] = None,
@@ -44,27 +34,22 @@ def project(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Events per batch.")] = 2000,
 ) -> None:
     """Runs the projection worker: catches up, then follows new events until SIGTERM."""
-    from workers.projection_worker import ProjectionWorker
-
     try:
         models = select(READ_MODELS, names or [])
     except KeyError as error:
         raise fail(str(error.args[0]), 2) from None
-    container = open_container()
-    try:
+    with runtime() as parts:
         if status:
-            print_status(ProjectionRunner(container.service, container.store, models))
+            print_status(parts.runner(models))
             return
-        worker = ProjectionWorker(container, models, poll_interval=poll_interval,
-                                  batch_size=batch_size)
+        worker = parts.projection_worker(models, poll_interval=poll_interval,
+                                         batch_size=batch_size)
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: worker.stopping.set())
         err.print(f"projecting {', '.join(m.name for m in models)} "
-                  f"({container.store.kind}); stop with SIGTERM or Ctrl-C", highlight=False)
+                  f"({parts.sql.kind}); stop with SIGTERM or Ctrl-C", highlight=False)
         worker.run()
         err.print("stopped after the last committed batch", highlight=False)
-    finally:
-        container.close()
 
 
 def print_status(runner: ProjectionRunner) -> None:
@@ -76,7 +61,6 @@ def print_status(runner: ProjectionRunner) -> None:
     out.print(table)
 
 
-@app.command()
 def rebuild(
     names: Annotated[list[str], typer.Argument(
         metavar="NAME...", help=f"One or more of: {', '.join(NAMES)}.")],
@@ -93,16 +77,14 @@ def rebuild(
     except KeyError as error:
         raise fail(str(error.args[0]), 2) from None
     label = ", ".join(m.name for m in models)
-    container = open_container()
-    try:
-        runner = ProjectionRunner(container.service, container.store, models,
-                                  batch_size=batch_size)
+    with runtime() as parts:
+        runner = parts.runner(models, batch_size=batch_size)
         columns = (TextColumn(f"rebuild {label}"), BarColumn(), MofNCompleteColumn(),
                    TaskProgressColumn(), TextColumn("{task.fields[rate]:>8} events/s"),
                    TextColumn("ETA"), TimeRemainingColumn())
         started, built = time.perf_counter(), [0.0, 0]
         with Progress(*columns, console=err) as progress:
-            task = progress.add_task(label, total=container.service.last_position(), rate="-")
+            task = progress.add_task(label, total=parts.service.last_position(), rate="-")
 
             def advance(position: int, head: int) -> None:
                 built[:] = [time.perf_counter() - started, position]
@@ -114,5 +96,3 @@ def rebuild(
         rebuilt = ", ".join(f"{name} as version {version}" for name, version in versions.items())
         typer.echo(f"rebuilt {rebuilt}: {int(events)} events in {seconds:.1f}s "
                    f"({events / max(seconds, 1e-6):,.0f} events/s); readers switched to it")
-    finally:
-        container.close()

@@ -1,0 +1,141 @@
+"""How every command runs: load, change, commit; once more on fresh state if the cache lied.
+
+Commands first run on aggregates taken from the event store's cache without a read
+(most of the time they are current, and a read per command halves the write path).
+A stale copy shows up either as a failed commit (another writer stored that version
+first) or as a refusal that the current state might not justify; in both cases the
+command runs a second time on aggregates read from the store, and that answer stands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from application.ports import EventStorePort, PersonalDataVault, WriteConflict
+from domain.base import MentoringAggregate
+from domain.errors import ConcurrentUpdate, DomainError, NotFound, VersionMismatch
+from domain.program import Program
+
+A = TypeVar("A", bound=MentoringAggregate)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command answers: the aggregate, its new version and status."""
+
+    id: str
+    version: int
+    status: str | None = None
+    extra: dict[str, Any] | None = None
+    position: int | None = None  # the global position of the command's last event
+
+
+class Change:
+    """The aggregates a command changed (saved together), and what it answers besides."""
+
+    def __init__(self, *aggregates: MentoringAggregate, **extra: Any) -> None:
+        self.aggregates, self.extra = aggregates, extra or None
+
+
+class StaleCache(Exception):
+    """A command ran on a cached aggregate that another writer had moved on."""
+
+
+class Attempt:
+    """One try at a command: the aggregates it loads, and whether it trusted the cache."""
+
+    def __init__(self, store: EventStorePort, *, trust_cache: bool) -> None:
+        self.store, self.trust_cache = store, trust_cache
+        self.trusted = False  # some aggregate came from the cache without a read
+
+    def load(self, kind: type[A], aggregate_id: str | UUID,
+             expected_version: int | None = None) -> A:
+        """An aggregate to change; ``expected_version`` is the caller's If-Match."""
+        found = self.store.load(parse_id(aggregate_id), trust_cache=self.trust_cache)
+        if found is None or not isinstance(found[0], kind):
+            raise NotFound(f"no {kind.__name__} {aggregate_id}")
+        aggregate: A = found[0]
+        cached = found[1]
+        self.trusted = self.trusted or cached
+        if expected_version is not None and aggregate.version != expected_version:
+            if cached:
+                raise StaleCache  # the cache may be behind: check against the store
+            raise VersionMismatch(expected_version, aggregate.version)
+        return aggregate
+
+    def check(self, kind: type[A], aggregate_id: str | UUID) -> A:
+        """An aggregate the command reads but does not change: always read from the store."""
+        aggregate = self.store.read(parse_id(aggregate_id))
+        if not isinstance(aggregate, kind):
+            raise NotFound(f"no {kind.__name__} {aggregate_id}")
+        return aggregate
+
+
+Command = Callable[[Attempt], Change]
+
+
+class UseCases:
+    """The base of every group of use cases: the store, the vault, and running commands."""
+
+    def __init__(self, store: EventStorePort, vault: PersonalDataVault | None = None) -> None:
+        self.store, self.vault = store, vault
+
+    def _run(self, command: Command) -> Outcome:
+        """Runs a command on cached aggregates; if the cache was stale, once more on fresh."""
+        first = Attempt(self.store, trust_cache=True)
+        try:
+            return self._commit(first, command(first))
+        except StaleCache:
+            pass
+        except DomainError:
+            # A refusal decided on a cached copy may be wrong: another process may have
+            # moved the aggregate on (paused -> resumed, say). Only the store can tell.
+            if not first.trusted:
+                raise
+        fresh = Attempt(self.store, trust_cache=False)
+        return self._commit(fresh, command(fresh))
+
+    def _commit(self, attempt: Attempt, change: Change) -> Outcome:
+        try:
+            position = self.store.commit(*change.aggregates)
+        except WriteConflict as error:
+            if attempt.trusted:
+                raise StaleCache from error
+            raise ConcurrentUpdate(
+                "another writer changed this first; reload and try again") from error
+        main = change.aggregates[0]
+        return Outcome(str(main.id), main.version, getattr(main, "status", None), change.extra,
+                       position)
+
+    def _change(self, kind: type[A], aggregate_id: str | UUID, expected_version: int | None,
+                mutate: Callable[[A], object], *, answer: str = "") -> Outcome:
+        """Runs a command that changes one aggregate; ``answer`` names what it returns."""
+        def command(attempt: Attempt) -> Change:
+            aggregate = attempt.load(kind, aggregate_id, expected_version)
+            result = mutate(aggregate)
+            return Change(aggregate, **{answer: result}) if answer else Change(aggregate)
+
+        return self._run(command)
+
+    def _open_program(self, attempt: Attempt, program_id: str) -> Program:
+        """The program, checked open (read from the store: the command does not change it)."""
+        program = attempt.check(Program, program_id)
+        program.check_open()
+        return program
+
+    def _create(self, aggregate: MentoringAggregate) -> Outcome:
+        """Stores a new aggregate (its id is new, so there is no cache to distrust)."""
+        return self._commit(Attempt(self.store, trust_cache=False), Change(aggregate))
+
+
+def parse_id(aggregate_id: str | UUID) -> UUID:
+    """Turns an id from outside into a UUID; anything else is simply not found."""
+    if isinstance(aggregate_id, UUID):
+        return aggregate_id
+    try:
+        return UUID(str(aggregate_id))
+    except ValueError:
+        raise NotFound(f"no aggregate has id {aggregate_id!r}") from None

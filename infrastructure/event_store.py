@@ -1,0 +1,158 @@
+"""The event store: the ``eventsourcing`` application that persists every aggregate.
+
+Persistence is chosen by the environment the composition root passes in (SQLite,
+PostgreSQL or the library's in-memory store), never by ``os.environ``. Commands load
+aggregates through an LRU cache, queries bypass it (a cached aggregate holds decrypted
+personal text, which must never be served after its person was erased), and saves go
+through one committer thread (group commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from copy import deepcopy
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.utils import Environment, EnvType
+
+from application.ports import WriteConflict
+from domain.goal import Goal
+from domain.mentor_profile import MentorProfile
+from domain.program import Program
+from domain.relationship import Relationship
+from infrastructure.group_commit import DirectCommit, GroupCommit
+from infrastructure.shredding import Sealer, ShreddingMapper
+
+SNAPSHOT_EVERY = 100
+COMMAND_CACHE_SIZE = 10_000
+IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def mutate_all(aggregate: Any, events: Any) -> Any:
+    """Applies events in order (the library's version asserts a slow runtime protocol)."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
+class DateAsISO(Transcoding):
+    """Stores calendar dates (goal target dates) as ISO text."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class EventStore(Application[UUID]):
+    """Aggregates in, aggregates and events out; implements ``application.ports.EventStorePort``."""
+
+    # The library names its PostgreSQL tables after the application: ``mentoring_events``.
+    name = "mentoring"
+    snapshotting_intervals = {
+        Relationship: SNAPSHOT_EVERY,
+        Goal: SNAPSHOT_EVERY,
+        MentorProfile: SNAPSHOT_EVERY,
+        Program: SNAPSHOT_EVERY,
+    }
+    snapshotting_projectors = dict.fromkeys(snapshotting_intervals, mutate_all)
+
+    def __init__(self, env: EnvType | None = None, sealer: Sealer | None = None, *,
+                 group_commit: bool = True) -> None:
+        self.sealer = sealer
+        super().__init__(env)
+        committer = GroupCommit if group_commit else DirectCommit
+        self._group: GroupCommit | DirectCommit = committer(self._save_now, IntegrityError)
+        self._appended = 0
+        self.reader: Repository[UUID] = Repository(self.events, snapshot_store=self.snapshots)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        # Personal fields are sealed per person, so erasing a person is deleting a key.
+        return ShreddingMapper(transcoder=self.construct_transcoder(), vault=self.sealer)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        # Configuration comes only from the composition root, never from os.environ.
+        settings = dict(type(self).env)
+        settings["IS_SNAPSHOTTING_ENABLED"] = "y"
+        settings["AGGREGATE_CACHE_MAXSIZE"] = str(COMMAND_CACHE_SIZE)
+        settings.update(env or {})
+        return Environment(name, settings)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    # ---- the port -------------------------------------------------------------
+
+    def load(self, aggregate_id: UUID, *, trust_cache: bool) -> tuple[Any, bool] | None:
+        """A copy to change: from the cache without a read when trusted, else fast-forwarded
+        from the store (the library's cached repository reads the newer events)."""
+        cache = self.repository.cache
+        if trust_cache and cache is not None:
+            with suppress(KeyError):
+                return deepcopy(cache.get(aggregate_id)), True
+        try:
+            return self.repository.get(aggregate_id, projector_func=mutate_all), False
+        except AggregateNotFoundError:
+            return None
+
+    def read(self, aggregate_id: UUID, version: int | None = None) -> Any | None:
+        try:
+            return self.reader.get(aggregate_id, version=version, projector_func=mutate_all)
+        except AggregateNotFoundError:
+            return None
+
+    def commit(self, *aggregates: Any) -> int | None:
+        try:
+            return self._group.save(*aggregates)
+        except IntegrityError as error:
+            for aggregate in aggregates:
+                self.forget(aggregate.id)
+            raise WriteConflict(str(error)) from error
+
+    def forget(self, aggregate_id: UUID) -> None:
+        if self.repository.cache is not None:
+            with suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
+
+    def events_of(self, aggregate_id: UUID, *, gt: int | None = None, lte: int | None = None,
+                  desc: bool = False, limit: int | None = None) -> Sequence[Any]:
+        return list(self.events.get(aggregate_id, gt=gt, lte=lte, desc=desc, limit=limit))
+
+    def feed(self, *, after: int, limit: int) -> Sequence[tuple[int, Any]]:
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False)
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def appended(self) -> int:
+        return self._appended
+
+    def close(self) -> None:
+        self._group.close()
+        super().close()
+
+    # ---- the committer thread --------------------------------------------------
+
+    def _save_now(self, *aggregates: Any) -> list[tuple[Any, int | None]]:
+        """Saves in the committer thread, then keeps the new versions for the next command.
+
+        Returns each aggregate with the global position of its last event."""
+        recordings = self.save(*aggregates)
+        self._appended += len(recordings)  # only the committer thread writes it
+        if self.repository.cache is not None:
+            for aggregate in aggregates:
+                self.repository.cache.put(aggregate.id, aggregate)
+        last = {r.domain_event.originator_id: r.notification.id for r in recordings}
+        return [(aggregate, last.get(aggregate.id)) for aggregate in aggregates]

@@ -1,0 +1,24 @@
+"""The ``mentoring`` command line: one verb per job, assembled here from its families."""
+
+from __future__ import annotations
+
+import typer
+
+from mentoring.cli import data, people, projections, serving
+
+app = typer.Typer(
+    help="Event-sourced mentoring service: API, workers, replay, export and demo data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+for verb in (serving.serve, projections.project, projections.rebuild, data.demo, data.replay,
+             data.export):
+    app.command()(verb)
+app.command("erase")(people.erase)
+app.command("subject-access")(people.subject_access)
+app.add_typer(serving.keys, name="keys")
+
+
+def main() -> None:
+    """Entry point of the ``mentoring`` console script."""
+    app()

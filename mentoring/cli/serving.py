@@ -1,0 +1,73 @@
+"""``mentoring serve`` (the HTTP API) and ``mentoring keys`` (API keys)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from infrastructure.api_keys import ROLES, KeyStore
+from mentoring.cli.common import fail, runtime
+
+keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serves the HTTP API (on SQLite it also runs the projections in-process)."""
+    import uvicorn
+
+    with runtime() as parts:
+        api = parts.api()
+        if parts.sql.kind == "sqlite":
+            parts.start_embedded_projections()
+        uvicorn.run(api, host=host, port=port, log_level=log_level)
+
+
+@keys.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin, integration, analyst or viewer.")],
+    program: Annotated[list[str] | None, typer.Option(
+        help="Limit the key to this program (repeatable); default all programs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Creates an API key and prints its id and secret (the secret is shown only now)."""
+    if role not in ROLES:
+        raise fail(f"--role must be one of {', '.join(ROLES)}, got {role!r}", 2)
+    with runtime() as parts:
+        store = KeyStore(parts.sql)
+        store.ensure_schema()
+        key, secret = store.create(role, program or None)
+    if as_json:
+        typer.echo(json.dumps({"id": key.id, "role": key.role, "secret": secret,
+                               "program_ids": key.program_ids}))
+        return
+    typer.echo(f"id:       {key.id}\nrole:     {key.role}\nprograms: "
+               f"{', '.join(key.program_ids) if key.program_ids else 'all'}\nsecret:   {secret}")
+
+
+@keys.command("list")
+def list_keys() -> None:
+    """Lists the API keys (never their secrets)."""
+    with runtime() as parts:
+        store = KeyStore(parts.sql)
+        store.ensure_schema()
+        for key in store.page(limit=100_000):
+            state = f"revoked {key.revoked_at.isoformat()}" if key.revoked_at else "active"
+            programs = ",".join(key.program_ids) if key.program_ids else "all"
+            typer.echo(f"{key.id}  {key.role:<11}  {programs}  {state}")
+
+
+@keys.command("revoke")
+def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Revokes an API key: it stops working at once."""
+    with runtime() as parts:
+        store = KeyStore(parts.sql)
+        store.ensure_schema()
+        if store.revoke(key_id) is None:
+            raise fail(f"no API key {key_id}")
+    typer.echo(f"revoked {key_id}")
