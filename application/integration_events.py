@@ -1,0 +1,72 @@
+"""Events as other systems receive them (Kafka relay, webhooks): no personal text in clear.
+
+Every stored event goes out, in global order, with an id that is stable across
+retries (``<aggregate id>:<version>``, so receivers drop duplicates by it) and a type
+named after its aggregate and event (``mentoring.relationship.ConnectionEstablished``).
+Personal free-text fields go out as references, never as text: a system with an admin
+key can resolve one through subject access while the person is not erased, and
+``mentoring.erasure.PersonalDataErased`` goes out like any event so that receivers
+erase their copies too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from application.records import event_data
+from domain.base import aggregate_name, event_name
+
+TYPE_PREFIX = "mentoring"
+
+
+@dataclass(frozen=True)
+class IntegrationEvent:
+    """One event for the outside world: the CloudEvents attributes and the data."""
+
+    id: str
+    type: str
+    subject: str
+    time: datetime
+    position: int
+    program_id: str | None
+    data: dict[str, Any]
+
+
+def integration_event(event: Any, position: int, program_id: str | None) -> IntegrationEvent:
+    """The public form of a stored event at ``position`` of the global order."""
+    aggregate_id = str(event.originator_id)
+    version = event.originator_version
+    personal = set(getattr(type(event), "PERSONAL_FIELDS", ()))
+    data = {
+        name: reference(event, aggregate_id, version, name)
+        if name in personal and value else value
+        for name, value in event_data(event).items()
+    }
+    return IntegrationEvent(
+        id=f"{aggregate_id}:{version}",
+        type=event_type(event),
+        subject=aggregate_id,
+        time=event.timestamp,
+        position=position,
+        program_id=program_id,
+        data={"actor": event.actor, **data},
+    )
+
+
+def event_type(event: Any) -> str:
+    """``mentoring.<aggregate>.<EventName>``, the aggregate in snake case."""
+    return f"{TYPE_PREFIX}.{snake_case(aggregate_name(event))}.{event_name(event)}"
+
+
+def reference(event: Any, aggregate_id: str, version: int, field: str) -> dict[str, Any]:
+    """What stands in for a personal field: whose it is and where it lives."""
+    return {"personal": True, "person_id": getattr(event, "subject_id", None),
+            "ref": f"{aggregate_id}:{version}:{field}"}
+
+
+def snake_case(name: str) -> str:
+    """``mentor_profile`` for ``MentorProfile``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
