@@ -86,7 +86,7 @@ class Relationship(MentoringAggregate):
         def apply(self, rel: Relationship) -> None:
             rel.program_id, rel.mentor_id = self.program_id, self.mentor_id
             rel.mentee_id, rel.message = self.mentee_id, self.message
-            rel.status = "requested"
+            rel.status = STATUS_AFTER[type(self)]
             rel.requested_at = self.timestamp
             rel.connected_at = rel.expectations_set_at = rel.concluded_at = None
             rel.expectations = None
@@ -105,14 +105,14 @@ class Relationship(MentoringAggregate):
         PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
         def apply(self, rel: Relationship) -> None:
-            rel.status, rel.decline_reason = "declined", self.reason
+            rel.status, rel.decline_reason = STATUS_AFTER[type(self)], self.reason
 
         def summary(self) -> str:
             return "Mentor declined the request"
 
     class ConnectionEstablished(MentoringEvent):
         def apply(self, rel: Relationship) -> None:
-            rel.status, rel.connected_at = "active", self.timestamp
+            rel.status, rel.connected_at = STATUS_AFTER[type(self)], self.timestamp
 
         def summary(self) -> str:
             return "Mentor accepted: connection established"
@@ -329,14 +329,14 @@ class Relationship(MentoringAggregate):
         PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
         def apply(self, rel: Relationship) -> None:
-            rel.status, rel.pause_reason = "paused", self.reason
+            rel.status, rel.pause_reason = STATUS_AFTER[type(self)], self.reason
 
         def summary(self) -> str:
             return "Relationship paused"
 
     class Resumed(MentoringEvent):
         def apply(self, rel: Relationship) -> None:
-            rel.status, rel.pause_reason = "active", ""
+            rel.status, rel.pause_reason = STATUS_AFTER[type(self)], ""
 
         def summary(self) -> str:
             return "Relationship resumed"
@@ -348,7 +348,7 @@ class Relationship(MentoringAggregate):
         PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
 
         def apply(self, rel: Relationship) -> None:
-            rel.status, rel.concluded_at = "concluded", self.timestamp
+            rel.status, rel.concluded_at = STATUS_AFTER[type(self)], self.timestamp
             rel.outcome, rel.conclusion_reason = self.outcome, self.reason
             rel.scheduled_sessions = {}
 
@@ -732,6 +732,17 @@ class Relationship(MentoringAggregate):
             "modified_on": self.modified_on,
         }
 
+
+# The status machine, defined once for the aggregate and for every view: what each event
+# makes of a relationship's status (events not listed leave it as it is).
+STATUS_AFTER: dict[type[MentoringEvent | MentoringCreated], str] = {
+    Relationship.Requested: "requested",
+    Relationship.Declined: "declined",
+    Relationship.ConnectionEstablished: "active",
+    Relationship.Paused: "paused",
+    Relationship.Resumed: "active",
+    Relationship.Concluded: "concluded",
+}
 
 COUNTERS = (
     "sessions_held",

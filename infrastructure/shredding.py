@@ -52,6 +52,11 @@ class ShreddingMapper(Mapper[UUID]):
         sealed = self._transform(domain_event, self._seal)
         return super().to_stored_event(sealed)
 
+    def to_sealed_domain_event(self, stored_event: Any) -> DomainEventProtocol[UUID]:
+        """The event with its personal fields still sealed (for views, which never hold
+        personal text)."""
+        return super().to_domain_event(stored_event)
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = super().to_domain_event(stored_event)
         opened: DomainEventProtocol[UUID] = self._transform(event, self._open, in_place=True)

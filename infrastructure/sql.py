@@ -26,6 +26,22 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
 
+class TableMissing(RuntimeError):
+    """A statement named a table that does not exist (not created yet, or dropped)."""
+
+
+@contextmanager
+def missing_tables_named() -> Iterator[None]:
+    """Turns each driver's "no such table" into ``TableMissing``, so callers catch a type."""
+    try:
+        yield
+    except (psycopg.errors.UndefinedTable, sqlite3.OperationalError) as error:
+        if isinstance(error, sqlite3.OperationalError) and not str(error).startswith(
+                "no such table"):
+            raise
+        raise TableMissing(str(error)) from error
+
+
 class SqlStore:
     """Transactions on the same database as the events (``kind`` is sqlite or postgres)."""
 
@@ -109,15 +125,17 @@ class TranslatingCursor:
         self._cursor, self._store = cursor, store
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> TranslatingCursor:
-        self._cursor.execute(self._store.sql(statement), params)
+        with missing_tables_named():
+            self._cursor.execute(self._store.sql(statement), params)
         return self
 
     def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:
-        self._cursor.executemany(self._store.sql(statement), params)
+        with missing_tables_named():
+            self._cursor.executemany(self._store.sql(statement), params)
 
     def copy_rows(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         """``COPY ... FROM STDIN`` (PostgreSQL only): the fastest way to load many rows."""
-        with self._cursor.copy(statement) as copy:
+        with missing_tables_named(), self._cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 

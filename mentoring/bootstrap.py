@@ -16,6 +16,7 @@ from infrastructure.database import Database, parse_database_url
 from infrastructure.event_store import IN_MEMORY, EventStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.key_vault import KeyVault, MemoryKeyVault
+from infrastructure.log_reader import NotificationReader
 from infrastructure.sql import SqlStore
 from mentoring.settings import Settings
 from projections.catalog import READ_MODELS
@@ -73,11 +74,12 @@ class Runtime:
     def runner(self, models: Sequence[ReadModel] = READ_MODELS, *,
                batch_size: int = 2000) -> ProjectionRunner:
         """A projection runner of these read models on this event store."""
-        return ProjectionRunner(self.events, self.sql, models, batch_size=batch_size)
+        return ProjectionRunner(NotificationReader(self.events, self.sql), self.sql, models,
+                                batch_size=batch_size)
 
     def read_models(self) -> ReadModels:
         """Queries over the projections' view tables (never a replay of events)."""
-        return ReadModels(self.sql, setup=self.runner().setup)
+        return ReadModels(self.sql, head=self.events.last_position, setup=self.runner().setup)
 
     def api(self) -> FastAPI:
         """The HTTP API over this process's parts."""

@@ -10,14 +10,17 @@ first, with an index; their figures are computed for that page only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from domain.relationship import Relationship
+from domain.relationship import STATUS_AFTER, Relationship
 from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, parse_time, read_rows
+
+Row = dict[str, Any]
 
 NO_EXPECTATIONS_AFTER_DAYS = 14
 LOW_SATISFACTION = 2  # a review scored at or below this by either side
@@ -64,7 +67,6 @@ SELECT_OPEN_OF_PROGRAM = "program_id = %s AND status IN ('active', 'paused')"
 # A reason that holds whatever the time asked (repeated no-shows) counts from the dawn of time.
 ALWAYS = "0001-01-01T00:00:00.000000+00:00"
 MICROSECOND = timedelta(microseconds=1)
-MAX_REASONS = 4
 
 
 class AtRisk(ReadModel):
@@ -73,19 +75,12 @@ class AtRisk(ReadModel):
     name = "at_risk"
     tables = (FACTS,)
 
-    def apply(self, batch: Batch, events: Iterable[Positioned]) -> None:
-        events = list(events)
-        self.preload(batch, events)
-        handlers = self.handlers
-        for position, event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
-                handler(self, batch, event, position)
+    def after_batch(self, batch: Batch, before: Any) -> None:
+        """Stores, for each changed relationship, from when each of its reasons holds."""
         for row in batch.rows(FACTS).dirty():
             times = risk_times(row)
             for k in range(1, MAX_REASONS + 1):
                 row[f"risk_{k}"] = times[k - 1] if k <= len(times) else None
-        batch.flush()
 
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         batch.rows(FACTS).preload(ids_of(events))
@@ -109,16 +104,11 @@ class AtRisk(ReadModel):
         assert row is not None, f"no facts for {event.originator_id}"
         advance(row, event)
         kind, at = type(event), iso(event.timestamp)
-        if kind is Relationship.Declined:
-            row["status"] = "declined"
-        elif kind is Relationship.ConnectionEstablished:
-            row["status"], row["connected_at"] = "active", at
-        elif kind is Relationship.Paused:
-            row["status"] = "paused"
+        row["status"] = STATUS_AFTER.get(kind, row["status"])
+        if kind is Relationship.ConnectionEstablished:
+            row["connected_at"] = at
         elif kind is Relationship.Resumed:
-            row["status"], row["resumed_at"] = "active", at
-        elif kind is Relationship.Concluded:
-            row["status"] = "concluded"
+            row["resumed_at"] = at
         elif kind is Relationship.ExpectationsSet:
             row["expectations_set_at"] = row["expectations_set_at"] or at
             row["meeting_every_days"] = event.meeting_every_days
@@ -153,56 +143,77 @@ def after_days(start: str, days: float) -> datetime:
     return begun + timedelta(days=days) + MICROSECOND
 
 
-def risk_times(row: dict[str, Any]) -> list[str]:
+@dataclass(frozen=True)
+class RiskRule:
+    """One reason a relationship may be at risk: its code, from when it holds (None: it
+    does not), and the figures that explain it as of a time."""
+
+    code: str
+    starts: Callable[[Row], str | None]
+    figures: Callable[[Row, datetime], dict[str, Any]]
+
+
+def _no_session_starts(row: Row) -> str | None:
+    every = row["meeting_every_days"]
+    if row["status"] != "active" or not every:
+        return None
+    return iso(after_days(session_clock(row), 2 * every))
+
+
+def _no_session_figures(row: Row, now: datetime) -> dict[str, Any]:
+    return {"days_without_session": days_between(session_clock(row), now),
+            "meeting_every_days": row["meeting_every_days"],
+            "last_session_at": row["last_session_at"]}
+
+
+def _no_expectations_starts(row: Row) -> str | None:
+    if not row["connected_at"] or row["expectations_set_at"]:
+        return None
+    return iso(after_days(row["connected_at"], NO_EXPECTATIONS_AFTER_DAYS))
+
+
+def _low_satisfaction_starts(row: Row) -> str | None:
+    if row["last_review_at"] is None or min(
+            row["last_mentor_satisfaction"], row["last_mentee_satisfaction"]) > LOW_SATISFACTION:
+        return None
+    return str(row["last_review_at"])
+
+
+RULES = (
+    RiskRule("no_session_for_2x_interval", _no_session_starts, _no_session_figures),
+    RiskRule("no_expectations_14_days_after_connection", _no_expectations_starts,
+             lambda row, now: {"days_since_connection": days_between(row["connected_at"], now),
+                               "connected_at": row["connected_at"]}),
+    RiskRule("low_review_satisfaction", _low_satisfaction_starts,
+             lambda row, now: {"mentor_satisfaction": row["last_mentor_satisfaction"],
+                               "mentee_satisfaction": row["last_mentee_satisfaction"],
+                               "reviewed_at": row["last_review_at"],
+                               "threshold": LOW_SATISFACTION}),
+    RiskRule("repeated_no_shows",
+             lambda row: ALWAYS if row["no_shows_in_a_row"] >= REPEATED_NO_SHOWS else None,
+             lambda row, now: {"no_shows_in_a_row": row["no_shows_in_a_row"],
+                               "by_mentee": row["no_shows_by_mentee"],
+                               "by_mentor": row["no_shows_by_mentor"]}),
+)
+MAX_REASONS = len(RULES)
+# Each rule has a risk_k column in the view (a new rule needs a new column, and a rebuild).
+assert MAX_REASONS == 4, "add a risk_k column to FACTS for each new rule"
+
+
+def risk_times(row: Row) -> list[str]:
     """From when each reason holds (sorted): a relationship has k reasons at ``now`` exactly
     when its k-th time is <= now and its (k+1)-th is later or absent. Stored (risk_1..4),
     they let the database find, count and order the reasons of "now" with an index."""
     if row["status"] not in ("active", "paused"):
         return []
-    times = []
-    every = row["meeting_every_days"]
-    if row["status"] == "active" and every:
-        times.append(iso(after_days(session_clock(row), 2 * every)) or "")
-    if row["connected_at"] and not row["expectations_set_at"]:
-        times.append(iso(after_days(row["connected_at"], NO_EXPECTATIONS_AFTER_DAYS)) or "")
-    if row["last_review_at"] is not None and min(
-            row["last_mentor_satisfaction"], row["last_mentee_satisfaction"]) <= LOW_SATISFACTION:
-        times.append(row["last_review_at"])
-    if row["no_shows_in_a_row"] >= REPEATED_NO_SHOWS:
-        times.append(ALWAYS)
-    return sorted(times)
+    return sorted(start for rule in RULES if (start := rule.starts(row)) is not None)
 
 
-def reasons_for(row: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+def reasons_for(row: Row, now: datetime) -> list[dict[str, Any]]:
     """Why a relationship is at risk as of ``now``, each reason a code with its figures."""
-    reasons: list[dict[str, Any]] = []
-    every = row["meeting_every_days"]
-    if row["status"] == "active" and every:
-        since = session_clock(row)
-        if now >= after_days(since, 2 * every):
-            reasons.append({"code": "no_session_for_2x_interval",
-                            "days_without_session": days_between(since, now),
-                            "meeting_every_days": every,
-                            "last_session_at": row["last_session_at"]})
-    connected = row["connected_at"]
-    if (connected and not row["expectations_set_at"]
-            and now >= after_days(connected, NO_EXPECTATIONS_AFTER_DAYS)):
-        reasons.append({"code": "no_expectations_14_days_after_connection",
-                        "days_since_connection": days_between(connected, now),
-                        "connected_at": connected})
-    if row["last_review_at"] is not None and row["last_review_at"] <= iso(now):
-        lowest = min(row["last_mentor_satisfaction"], row["last_mentee_satisfaction"])
-        if lowest <= LOW_SATISFACTION:
-            reasons.append({"code": "low_review_satisfaction",
-                            "mentor_satisfaction": row["last_mentor_satisfaction"],
-                            "mentee_satisfaction": row["last_mentee_satisfaction"],
-                            "reviewed_at": row["last_review_at"],
-                            "threshold": LOW_SATISFACTION})
-    if row["no_shows_in_a_row"] >= REPEATED_NO_SHOWS:
-        reasons.append({"code": "repeated_no_shows", "no_shows_in_a_row": row["no_shows_in_a_row"],
-                        "by_mentee": row["no_shows_by_mentee"],
-                        "by_mentor": row["no_shows_by_mentor"]})
-    return reasons
+    at = iso(now) or ""
+    return [{"code": rule.code, **rule.figures(row, now)} for rule in RULES
+            if (start := rule.starts(row)) is not None and start <= at]
 
 
 def at_risk_of_program(cursor: TranslatingCursor, table: str, program_id: str, now: datetime,

@@ -103,9 +103,6 @@ class ReadModel:
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     handlers: ClassVar[dict[type, Handler]]
-    # Events whose personal (sealed) fields this model reads; all others stay sealed,
-    # which keeps personal text out of views and saves decrypting it.
-    personal_events: ClassVar[tuple[type, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -118,10 +115,6 @@ class ReadModel:
     def topics(self) -> list[str]:
         """The event topics this model reads; the runner fetches only those."""
         return sorted(get_topic(c) for c in self.handlers)
-
-    @property
-    def personal_topics(self) -> frozenset[str]:
-        return frozenset(get_topic(c) for c in self.personal_events)
 
     def table_names(self, version: int) -> dict[str, str]:
         return {t.name: f"{t.name}_v{version}" for t in self.tables}
@@ -136,13 +129,29 @@ class ReadModel:
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         """Loads, in bulk, the rows the batch will touch (optional, for speed)."""
 
+    def before_batch(self, batch: Batch) -> Any:
+        """Called after ``preload``, before the handlers; what it returns goes to
+        ``after_batch`` (the rows as they were, say)."""
+        return None
+
+    def after_batch(self, batch: Batch, before: Any) -> None:
+        """Called after the handlers, before the rows are written: figures that depend on
+        the whole batch (totals, derived columns) are settled here."""
+
     def apply(self, batch: Batch, events: Iterable[Positioned]) -> None:
+        """Applies a batch of (position, event) pairs: each to its handler, in order.
+
+        The events were decoded with personal fields left sealed: views never hold
+        personal text."""
         events = list(events)
         self.preload(batch, events)
+        before = self.before_batch(batch)
+        handlers = self.handlers
         for position, event in events:
-            handler = self.handlers.get(type(event))
+            handler = handlers.get(type(event))
             if handler is not None:
                 handler(self, batch, event, position)
+        self.after_batch(batch, before)
         batch.flush()
 
 

@@ -19,16 +19,15 @@ from datetime import datetime
 from typing import Any
 
 from infrastructure.sql import TranslatingCursor
-from projections.program_health import (
+from projections.health_tables import (
     MONTH_COUNTS,
     MONTHS,
     PROGRAM_INTEGERS,
     PROGRAMS,
     SEGMENTS,
     TIMES_TO_EXPECTATIONS,
-    epoch_micros,
-    micros_of,
 )
+from projections.health_totals import epoch_micros, micros_of
 from projections.sql import iso, month_key, read_rows
 
 STATUSES = ("requested", "active", "paused", "declined", "concluded")

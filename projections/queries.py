@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from domain.base import ERASED
-from infrastructure.sql import SqlStore, TranslatingCursor
+from infrastructure.sql import SqlStore, TableMissing, TranslatingCursor
 from projections import tracking
 from projections.at_risk import MAX_REASONS, at_risk_of_program
 from projections.audit_trail import read_trail, verify_trail
@@ -23,7 +23,7 @@ from projections.health_figures import health_figures
 from projections.matching import goal_of, mentors_of_program, suggest
 from projections.mentor_directory import keywords
 from projections.relationship_summaries import SUMMARIES, list_summaries, public
-from projections.sql import LAST_EVENT_POSITION, MISSING_TABLE_ERRORS, iso, month_key, read_rows
+from projections.sql import iso, month_key, read_rows
 
 T = TypeVar("T")
 Reader = Callable[[TranslatingCursor, dict[str, str]], T]
@@ -81,19 +81,28 @@ def decode_risk_cursor(cursor: str | None) -> tuple[int, str] | None:
     return int(count), relationship_id
 
 
-def page(items: list[dict[str, Any]], limit: int, position_of: str = "position") -> dict[str, Any]:
-    """``{"items", "next_cursor"}`` from up to ``limit + 1`` rows."""
-    more = len(items) > limit
+def page(items: list[dict[str, Any]], limit: int | None,
+         cursor_of: Callable[[dict[str, Any]], str] | None = None) -> dict[str, Any]:
+    """``{"items", "next_cursor"}`` from up to ``limit + 1`` rows (read one more than a page
+    to know whether another page follows); ``limit=None`` is everything, in one page."""
+    if limit is None or len(items) <= limit:
+        return {"items": items, "next_cursor": None}
     items = items[:limit]
-    return {"items": items,
-            "next_cursor": encode_cursor(items[-1][position_of]) if more and items else None}
+    cursor_of = cursor_of or (lambda last: encode_cursor(last["position"]))
+    return {"items": items, "next_cursor": cursor_of(items[-1])}
+
+
+def plus_one(limit: int | None) -> int | None:
+    """How many rows to read for a page of ``limit``."""
+    return None if limit is None else limit + 1
 
 
 class ReadModels:
     """Queries over the live versions of the read models."""
 
-    def __init__(self, store: SqlStore, *, setup: Callable[[], None] | None = None) -> None:
-        self.store, self._setup = store, setup
+    def __init__(self, store: SqlStore, *, head: Callable[[], int],
+                 setup: Callable[[], None] | None = None) -> None:
+        self.store, self._head, self._setup = store, head, setup
 
     def _read(self, name: str, reader: Reader[T]) -> T:
         for attempt in range(2):
@@ -103,11 +112,12 @@ class ReadModels:
                     if version is None:
                         raise ProjectionNotReady(f"the {name} projection has not run yet")
                     return reader(cursor, BY_NAME[name].table_names(version))
-            except Exception as error:
-                missing = any(text in str(error) for text in MISSING_TABLE_ERRORS)
-                if attempt or not missing:
+            except TableMissing:
+                # The control tables do not exist yet (nothing ever ran here), or a rebuild
+                # switched versions and dropped the tables between our two reads.
+                if attempt:
                     raise
-                if self._setup is not None and "projection_versions" in str(error):
+                if self._setup is not None:
                     self._setup()
         raise AssertionError("unreachable")
 
@@ -146,16 +156,10 @@ class ReadModels:
         at = now or datetime.now(tz=UTC)
         after = decode_risk_cursor(cursor)
         items = self._read("at_risk", lambda c, t: at_risk_of_program(
-            c, t["at_risk_facts"], program_id, at, after=after,
-            limit=None if limit is None else limit + 1))
-        next_cursor = None
-        if limit is not None and len(items) > limit:
-            items = items[:limit]
-            last = items[-1]
-            next_cursor = encode_text_cursor(
-                "a", f"{len(last['reasons'])}:{last['relationship_id']}")
-        return {"program_id": program_id, "as_of": iso(at), "items": items,
-                "next_cursor": next_cursor}
+            c, t["at_risk_facts"], program_id, at, after=after, limit=plus_one(limit)))
+        return {"program_id": program_id, "as_of": iso(at), **page(
+            items, limit, lambda last: encode_text_cursor(
+                "a", f"{len(last['reasons'])}:{last['relationship_id']}"))}
 
     # ---- audit trail --------------------------------------------------------
 
@@ -187,12 +191,8 @@ class ReadModels:
         month = month_key(now or datetime.now(tz=UTC))
         after = decode_text_cursor("m", cursor)
         items = self._read("mentor_directory", lambda c, t: mentors_of_program(
-            c, t, program_id, month, after=after, limit=None if limit is None else limit + 1))
-        next_cursor = None
-        if limit is not None and len(items) > limit:
-            items = items[:limit]
-            next_cursor = encode_text_cursor("m", items[-1]["person_id"])
-        return {"items": items, "next_cursor": next_cursor}
+            c, t, program_id, month, after=after, limit=plus_one(limit)))
+        return page(items, limit, lambda last: encode_text_cursor("m", last["person_id"]))
 
     def suggest_mentors(self, goal_id: str, now: datetime | None = None,
                         title: str | None = None) -> dict[str, Any] | None:
@@ -219,15 +219,12 @@ class ReadModels:
 
     def positions(self) -> list[dict[str, Any]]:
         """Each live read model's position and its lag behind the newest event."""
+        head = self._head()
         try:
             with self.store.transaction(write=False) as cursor:
-                cursor.execute(LAST_EVENT_POSITION[self.store.kind])
-                head = int(cursor.fetchone()[0] or 0)
                 rows = tracking.all_positions(cursor)
-        except Exception as error:
-            if any(text in str(error) for text in MISSING_TABLE_ERRORS):
-                return []
-            raise
+        except TableMissing:
+            return []
         return [{"name": r["name"], "version": r["version"], "position": r["position"],
                  "last_position": head, "lag": max(head - r["position"], 0),
                  "updated_at": r["updated_at"]}

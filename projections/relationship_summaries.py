@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.goal import Goal
-from domain.relationship import COUNTERS, Relationship
+from domain.relationship import COUNTERS, STATUS_AFTER, Relationship
 from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
 from projections.sql import Table, iso, read_rows
@@ -52,13 +52,6 @@ SUMMARIES = Table(
 )
 PUBLIC_COLUMNS = tuple(c for c in SUMMARIES.all_columns if c not in ("position", "scheduled"))
 
-STATUS_OF = {
-    Relationship.Declined: "declined",
-    Relationship.ConnectionEstablished: "active",
-    Relationship.Paused: "paused",
-    Relationship.Resumed: "active",
-    Relationship.Concluded: "concluded",
-}
 COUNTED = {
     Relationship.SessionHeld: "sessions_held",
     Relationship.SessionCancelled: "sessions_cancelled",
@@ -106,8 +99,7 @@ class RelationshipSummaries(ReadModel):
         advance(row, event)
         row["last_event_at"] = iso(event.timestamp)
         kind = type(event)
-        if kind in STATUS_OF:
-            row["status"] = STATUS_OF[kind]
+        row["status"] = STATUS_AFTER.get(kind, row["status"])
         if kind in COUNTED:
             row["counts"][COUNTED[kind]] += 1
         if kind is Relationship.ConnectionEstablished:

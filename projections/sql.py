@@ -27,12 +27,6 @@ TYPES = {
 FOR_UPDATE = {"sqlite": "", "postgres": " FOR UPDATE"}
 # Serialises creating and dropping view tables between processes.
 SCHEMA_LOCK = {"sqlite": None, "postgres": "SELECT pg_advisory_xact_lock(7301964)"}
-# The newest position of the notification log (the event store's own table).
-LAST_EVENT_POSITION = {
-    "sqlite": "SELECT MAX(rowid) FROM stored_events",
-    "postgres": "SELECT MAX(notification_id) FROM mentoring_events",
-}
-MISSING_TABLE_ERRORS = ("no such table", "does not exist")
 KEY_CHUNK = 500
 
 
