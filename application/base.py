@@ -9,6 +9,8 @@ command runs a second time on aggregates read from the store, and that answer st
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,10 +18,19 @@ from uuid import UUID
 
 from application.ports import EventStorePort, PersonalDataVault, WriteConflict
 from domain.base import MentoringAggregate
-from domain.errors import ConcurrentUpdate, DomainError, NotFound, VersionMismatch
+from domain.errors import (
+    AlreadyExists,
+    ConcurrentUpdate,
+    DomainError,
+    NotFound,
+    VersionMismatch,
+)
+from domain.mentor_profile import mentor_profile_id
 from domain.program import Program
 
 A = TypeVar("A", bound=MentoringAggregate)
+CONFLICT_RETRIES = 5  # a command without If-Match decided again after losing a race
+CONFLICT_BACKOFF = 0.005  # seconds, at most, before deciding again
 
 
 @dataclass(frozen=True)
@@ -83,20 +94,30 @@ class UseCases:
     def __init__(self, store: EventStorePort, vault: PersonalDataVault | None = None) -> None:
         self.store, self.vault = store, vault
 
-    def _run(self, command: Command) -> Outcome:
-        """Runs a command on cached aggregates; if the cache was stale, once more on fresh."""
-        first = Attempt(self.store, trust_cache=True)
-        try:
-            return self._commit(first, command(first))
-        except StaleCache:
-            pass
-        except DomainError:
-            # A refusal decided on a cached copy may be wrong: another process may have
-            # moved the aggregate on (paused -> resumed, say). Only the store can tell.
-            if not first.trusted:
-                raise
-        fresh = Attempt(self.store, trust_cache=False)
-        return self._commit(fresh, command(fresh))
+    def _run(self, command: Command, *, expected_version: int | None = None) -> Outcome:
+        """Runs a command on cached aggregates; if the cache was stale, once more on fresh.
+
+        Without an expected version the caller asked for "whatever the current state is",
+        so a command that lost a race with another writer is decided again on the new
+        state (a few times at most) instead of failing with ``ConcurrentUpdate``."""
+        attempt = Attempt(self.store, trust_cache=True)
+        conflicts_left = CONFLICT_RETRIES if expected_version is None else 0
+        while True:
+            try:
+                return self._commit(attempt, command(attempt))
+            except StaleCache:
+                pass
+            except ConcurrentUpdate:
+                if not conflicts_left:
+                    raise
+                conflicts_left -= 1
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF))  # out of lockstep
+            except DomainError:
+                # A refusal decided on a cached copy may be wrong: another process may
+                # have moved the aggregate on (paused -> resumed, say). The store decides.
+                if not attempt.trusted:
+                    raise
+            attempt = Attempt(self.store, trust_cache=False)
 
     def _commit(self, attempt: Attempt, change: Change) -> Outcome:
         try:
@@ -118,7 +139,7 @@ class UseCases:
             result = mutate(aggregate)
             return Change(aggregate, **{answer: result}) if answer else Change(aggregate)
 
-        return self._run(command)
+        return self._run(command, expected_version=expected_version)
 
     def _open_program(self, attempt: Attempt, program_id: str) -> Program:
         """The program, checked open (read from the store: the command does not change it)."""
@@ -128,7 +149,19 @@ class UseCases:
 
     def _create(self, aggregate: MentoringAggregate) -> Outcome:
         """Stores a new aggregate (its id is new, so there is no cache to distrust)."""
-        return self._commit(Attempt(self.store, trust_cache=False), Change(aggregate))
+        try:
+            return self._commit(Attempt(self.store, trust_cache=False), Change(aggregate))
+        except ConcurrentUpdate:
+            # Ids that follow from the content (a person's mentor profile in a program):
+            # another request created the same aggregate first.
+            raise AlreadyExists(f"{type(aggregate).__name__} {aggregate.id} exists already"
+                                ) from None
+
+
+def profile_id(program_id: str, person_id: str) -> UUID:
+    """The id of a person's mentor profile in a program, whatever spelling of the program's
+    id was given (an id that is not a UUID names no program: not found)."""
+    return mentor_profile_id(str(parse_id(program_id)), person_id)
 
 
 def parse_id(aggregate_id: str | UUID) -> UUID:

@@ -36,7 +36,7 @@ class GoalUseCases(UseCases):
             goal.link_to(relationship_id=relationship_id, actor=actor, at=at)
             return Change(goal)
 
-        return self._run(link)
+        return self._run(link, expected_version=expected_version)
 
     def revise_goal(self, goal_id: str, *, reason: str, title: str | None = None,
                     success_criteria: str | None = None, target_date: date | None = None,

@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from application.base import A, UseCases, parse_id
+from application.base import A, UseCases, parse_id, profile_id
 from application.records import describe_event
-from domain.base import aware
 from domain.errors import NotFound
 from domain.goal import Goal
-from domain.mentor_profile import MentorProfile, mentor_profile_id
+from domain.mentor_profile import MentorProfile
 from domain.program import Program
 from domain.relationship import Relationship
+from domain.values import aware
 
 IDENTITY_CACHE_SIZE = 100_000
 
@@ -44,7 +44,7 @@ class HistoryQueries(UseCases):
     def mentor(self, program_id: str, person_id: str, *, version: int | None = None,
                as_of: datetime | None = None) -> dict[str, Any]:
         """A mentor profile now, at a version, or as of an instant."""
-        return self._state(MentorProfile, str(mentor_profile_id(program_id, person_id)),
+        return self._state(MentorProfile, str(profile_id(program_id, person_id)),
                            version, as_of)
 
     def program_of(self, aggregate_id: str) -> str:
@@ -90,8 +90,9 @@ class HistoryQueries(UseCases):
             first = self.store.events_of(uuid, lte=1)
             if not first:
                 raise NotFound(f"nothing has id {aggregate_id}")
+            program = getattr(first[0], "program_id", None)
             known = (type(first[0]).__qualname__.split(".")[0],
-                     getattr(first[0], "program_id", None) or str(uuid))
+                     canonical(program) if program else str(uuid))
             if len(self._identities) > IDENTITY_CACHE_SIZE:
                 self._identities.clear()
             self._identities[uuid] = known
@@ -127,3 +128,12 @@ class HistoryQueries(UseCases):
         if not found:
             raise NotFound(f"{aggregate_id} did not exist yet at {as_of.isoformat()}")
         return found
+
+
+def canonical(program_id: str) -> str:
+    """A program id in its canonical form (events written before ids were canonical may
+    carry another spelling of the same UUID)."""
+    try:
+        return str(parse_id(program_id))
+    except NotFound:
+        return program_id

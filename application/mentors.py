@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.base import Attempt, Outcome, UseCases
+from application.base import Attempt, Outcome, UseCases, profile_id
 from domain.errors import AlreadyExists
-from domain.mentor_profile import MentorProfile, mentor_profile_id
+from domain.mentor_profile import MentorProfile
 
 
 class MentorUseCases(UseCases):
@@ -18,7 +18,7 @@ class MentorUseCases(UseCases):
                         at: datetime | None = None) -> Outcome:
         """A person offers to mentor in a program."""
         self._open_program(Attempt(self.store, trust_cache=False), program_id)
-        if self.store.events_of(mentor_profile_id(program_id, person_id), lte=1):
+        if self.store.events_of(profile_id(program_id, person_id), lte=1):
             raise AlreadyExists(f"{person_id} is already a mentor in program {program_id}")
         return self._create(MentorProfile.register(
             program_id=program_id, person_id=person_id, skills=skills, capacity=capacity,
@@ -32,7 +32,7 @@ class MentorUseCases(UseCases):
                       at: datetime | None = None) -> Outcome:
         """Changes what a mentor offers."""
         return self._change(
-            MentorProfile, mentor_profile_id(program_id, person_id), expected_version,
+            MentorProfile, profile_id(program_id, person_id), expected_version,
             lambda mentor: mentor.update(skills=skills, experience_years=experience_years,
                                          monthly_minutes=monthly_minutes, bio=bio,
                                          actor=actor, at=at))
@@ -42,7 +42,7 @@ class MentorUseCases(UseCases):
                                at: datetime | None = None) -> Outcome:
         """Sets how many active mentees a mentor takes."""
         return self._change(
-            MentorProfile, mentor_profile_id(program_id, person_id), expected_version,
+            MentorProfile, profile_id(program_id, person_id), expected_version,
             lambda mentor: mentor.change_capacity(capacity=capacity, actor=actor, at=at))
 
     def retire_mentor(self, program_id: str, person_id: str, *, reason: str | None,
@@ -50,5 +50,5 @@ class MentorUseCases(UseCases):
                       at: datetime | None = None) -> Outcome:
         """A mentor stops taking mentees."""
         return self._change(
-            MentorProfile, mentor_profile_id(program_id, person_id), expected_version,
+            MentorProfile, profile_id(program_id, person_id), expected_version,
             lambda mentor: mentor.retire(reason=reason, actor=actor, at=at))

@@ -37,7 +37,7 @@ class RelationshipUseCases(UseCases):
             # One transaction: the place is taken if and only if the connection is made.
             return Change(relationship, mentor)
 
-        return self._run(accept)
+        return self._run(accept, expected_version=expected_version)
 
     def decline_relationship(self, relationship_id: str, *, reason: str | None, actor: str,
                              expected_version: int | None = None,
@@ -85,7 +85,7 @@ class RelationshipUseCases(UseCases):
             mentor.release_mentee(relationship_id=str(relationship.id), actor=actor, at=at)
             return Change(relationship, mentor)
 
-        return self._run(conclude)
+        return self._run(conclude, expected_version=expected_version)
 
     @staticmethod
     def _mentor_of(attempt: Attempt, relationship: Relationship, *,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.base import MentoringAggregate, MentoringCreated, optional_text, require_person
+from domain.base import MentoringAggregate, MentoringCreated
+from domain.values import optional_label, require_person
 
 
 class Erasure(MentoringAggregate):
@@ -34,7 +35,7 @@ class Erasure(MentoringAggregate):
             at=at,
             actor=actor,
             person_id=require_person("person_id", person_id),
-            reason=optional_text("reason", reason, max_length=500),
+            reason=optional_label("reason", reason, max_length=200),
         )
 
     def to_dict(self) -> dict[str, Any]:

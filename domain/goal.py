@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from domain.base import (
-    MentoringAggregate,
-    MentoringCreated,
-    MentoringEvent,
+from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
+from domain.errors import GoalClosed, InvalidValue, NothingToChange, ProgressOutOfRange
+from domain.values import (
+    optional_label,
     optional_text,
+    optional_uuid,
     require_person,
     require_text,
+    require_uuid,
 )
-from domain.errors import GoalClosed, InvalidValue, NothingToChange, ProgressOutOfRange
 
 CLOSED = ("achieved", "abandoned")
 
@@ -155,13 +156,13 @@ class Goal(MentoringAggregate):
             cls.Defined,
             at=at,
             actor=actor,
-            program_id=program_id,
+            program_id=require_uuid("program_id", program_id),
             mentee_id=mentee_id,
             title=require_text("title", title, max_length=300),
-            area=optional_text("area", area, max_length=200),
+            area=optional_label("area", area),
             success_criteria=require_text("success_criteria", success_criteria),
             target_date=require_date("target_date", target_date),
-            relationship_id=relationship_id,
+            relationship_id=optional_uuid("relationship_id", relationship_id),
             subject_id=mentee_id,
         )
 
@@ -224,6 +225,7 @@ class Goal(MentoringAggregate):
 
     def link_to(self, *, relationship_id: str, actor: str, at: datetime | None = None) -> None:
         """Ties the goal to a relationship that works on it."""
+        relationship_id = require_uuid("relationship_id", relationship_id)
         if relationship_id in self.relationship_ids:
             return
         self._trigger(self.LinkedToRelationship, at, actor=actor, relationship_id=relationship_id)

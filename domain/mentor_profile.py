@@ -6,16 +6,15 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.base import (
-    MentoringAggregate,
-    MentoringCreated,
-    MentoringEvent,
+from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
+from domain.errors import InvalidValue, MentorCapacityExceeded, MentorRetired, NothingToChange
+from domain.values import (
     optional_text,
+    require_label,
     require_person,
     require_range,
-    require_text,
+    require_uuid,
 )
-from domain.errors import InvalidValue, MentorCapacityExceeded, MentorRetired, NothingToChange
 
 
 def mentor_profile_id(program_id: str, person_id: str) -> UUID:
@@ -26,7 +25,7 @@ def mentor_profile_id(program_id: str, person_id: str) -> UUID:
 def require_skills(skills: list[str]) -> list[str]:
     if not isinstance(skills, list) or len(skills) > 100:
         raise InvalidValue("skills", "must be a list of at most 100 skills")
-    return sorted({require_text("skills", s, max_length=100).lower() for s in skills})
+    return sorted({require_label("skills", s).lower() for s in skills})
 
 
 class MentorProfile(MentoringAggregate):
@@ -147,7 +146,7 @@ class MentorProfile(MentoringAggregate):
             id=mentor_profile_id(program_id, person_id),
             at=at,
             actor=actor,
-            program_id=program_id,
+            program_id=require_uuid("program_id", program_id),
             person_id=person_id,
             skills=require_skills(skills),
             experience_years=require_range("experience_years", experience_years, 0, 80),

@@ -5,14 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.base import (
-    MentoringAggregate,
-    MentoringCreated,
-    MentoringEvent,
-    optional_text,
-    require_text,
-)
+from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
 from domain.errors import NothingToChange, ProgramClosed
+from domain.values import optional_text, require_text
 
 
 class Program(MentoringAggregate):

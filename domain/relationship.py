@@ -6,17 +6,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import uuid4
 
-from domain.base import (
-    MentoringAggregate,
-    MentoringCreated,
-    MentoringEvent,
-    aware,
-    optional_text,
-    require_choice,
-    require_person,
-    require_range,
-    require_text,
-)
+from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
 from domain.errors import (
     InvalidTransition,
     InvalidValue,
@@ -26,6 +16,17 @@ from domain.errors import (
     RelationshipConcluded,
     UnknownFeedback,
     UnknownSession,
+)
+from domain.values import (
+    aware,
+    optional_text,
+    optional_uuid,
+    require_choice,
+    require_label,
+    require_person,
+    require_range,
+    require_text,
+    require_uuid,
 )
 
 ROLES = ("mentor", "mentee")
@@ -49,6 +50,7 @@ class Relationship(MentoringAggregate):
         "decline_reason": "mentor_id",
         "pause_reason": "mentee_id",
         "conclusion_reason": "mentee_id",
+        "outcome": "mentee_id",
     }
 
     def __init__(self) -> None:
@@ -345,7 +347,7 @@ class Relationship(MentoringAggregate):
         reason: str
         outcome: str
         subject_id: str
-        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
+        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason", "outcome")
 
         def apply(self, rel: Relationship) -> None:
             rel.status, rel.concluded_at = STATUS_AFTER[type(self)], self.timestamp
@@ -353,7 +355,7 @@ class Relationship(MentoringAggregate):
             rel.scheduled_sessions = {}
 
         def summary(self) -> str:
-            return f"Relationship concluded: {self.outcome}"
+            return "Relationship concluded"
 
     # ---- commands -----------------------------------------------------------
 
@@ -377,7 +379,7 @@ class Relationship(MentoringAggregate):
             cls.Requested,
             at=at,
             actor=actor,
-            program_id=program_id,
+            program_id=require_uuid("program_id", program_id),
             mentor_id=mentor_id,
             mentee_id=mentee_id,
             message=require_text("message", message),
@@ -417,7 +419,7 @@ class Relationship(MentoringAggregate):
         require_range("review_every_days", review_every_days, 1, 365)
         if not isinstance(topics, list) or len(topics) > 50:
             raise InvalidValue("topics", "must be a list of at most 50 topics")
-        clean_topics = [require_text("topics", t, max_length=200) for t in topics]
+        clean_topics = [require_label("topics", t, max_length=200) for t in topics]
         self._trigger(
             self.ExpectationsSet,
             at,
@@ -535,7 +537,7 @@ class Relationship(MentoringAggregate):
             from_role=from_role,
             kind=require_choice("kind", kind, FEEDBACK_KINDS),
             text=require_text("text", text),
-            goal_id=goal_id or None,
+            goal_id=optional_uuid("goal_id", goal_id),
             subject_id=self.mentee_id if from_role == "mentor" else self.mentor_id,
         )
         return feedback_id
@@ -586,7 +588,7 @@ class Relationship(MentoringAggregate):
             self.ProgressReported,
             at,
             actor=actor,
-            goal_id=goal_id or None,
+            goal_id=optional_uuid("goal_id", goal_id),
             note=require_text("note", note),
             subject_id=self.mentee_id,
         )

@@ -59,8 +59,21 @@ class ApiKey:
         return f"api-key:{self.id}"
 
     def sees(self, program_id: str) -> bool:
-        """True if the key is not limited to programs, or lists this one."""
-        return self.program_ids is None or program_id in self.program_ids
+        """True if the key is not limited to programs, or lists this one (however spelled)."""
+        return self.program_ids is None or canonical_uuid(program_id) in self.program_ids
+
+
+def is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def canonical_uuid(text: str) -> str:
+    """The one spelling of a UUID (lower case, dashes); anything else as it is."""
+    return str(uuid.UUID(text)) if is_uuid(text) else text
 
 
 def hash_secret(secret: str) -> str:
@@ -98,7 +111,10 @@ class KeyStore:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
         secret = secret or SECRET_PREFIX + secrets.token_urlsafe(32)
-        programs = None if program_ids is None else json.dumps(sorted(set(program_ids)))
+        if program_ids is not None and any(not is_uuid(p) for p in program_ids):
+            raise ValueError("program ids are UUIDs")
+        programs = None if program_ids is None else json.dumps(
+            sorted({canonical_uuid(p) for p in program_ids}))
         key_id = uuid.uuid4().hex
         with self.store.transaction() as cursor:
             cursor.execute(INSERT_KEY, (key_id, hash_secret(secret), role, programs,

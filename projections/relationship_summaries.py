@@ -18,7 +18,7 @@ SUMMARIES = Table(
     columns=("position", "program_id", "mentor_id", "mentee_id", "status", "version",
              "requested_at", "connected_at", "expectations_set_at", "concluded_at",
              "last_event_at", "expectations", "scheduled", "next_session_at",
-             "last_session_at", "counts", "last_review", "outcome", "goal_ids"),
+             "last_session_at", "counts", "last_review", "goal_ids"),
     json_columns=frozenset({"expectations", "scheduled", "counts", "last_review", "goal_ids"}),
     ddl=(
         """CREATE TABLE IF NOT EXISTS {table} (
@@ -40,7 +40,6 @@ SUMMARIES = Table(
             last_session_at TEXT,
             counts TEXT NOT NULL,
             last_review TEXT,
-            outcome TEXT,
             goal_ids TEXT NOT NULL
         )""",
         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, position)",
@@ -88,7 +87,7 @@ class RelationshipSummaries(ReadModel):
             "expectations_set_at": None, "concluded_at": None,
             "last_event_at": iso(event.timestamp), "expectations": None, "scheduled": {},
             "next_session_at": None, "last_session_at": None,
-            "counts": dict.fromkeys(COUNTERS, 0), "last_review": None, "outcome": None,
+            "counts": dict.fromkeys(COUNTERS, 0), "last_review": None,
             "goal_ids": [],
         })
 
@@ -128,7 +127,7 @@ class RelationshipSummaries(ReadModel):
                                   "mentor_satisfaction": event.mentor_satisfaction,
                                   "mentee_satisfaction": event.mentee_satisfaction}
         elif kind is Relationship.Concluded:
-            row["concluded_at"], row["outcome"] = iso(event.timestamp), event.outcome
+            row["concluded_at"] = iso(event.timestamp)
             row["scheduled"] = {}
         row["next_session_at"] = min(row["scheduled"].values(), default=None)
 

@@ -26,8 +26,8 @@ from api.schemas.mentors import (
     MentorRetire,
     MentorUpdate,
 )
+from application.base import profile_id
 from application.service import MentoringService
-from domain.mentor_profile import mentor_profile_id
 from infrastructure.api_keys import ApiKey
 
 router = APIRouter(prefix="/v1", tags=["mentors"])
@@ -39,9 +39,8 @@ COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 def scoped_mentor(service: MentoringService, principal: ApiKey, program_id: str,
                   person_id: str) -> None:
     """404 unless the mentor exists in a program the key may see."""
-    profile_id = str(mentor_profile_id(program_id, person_id))
     not_found_outside(principal, f"mentor in program {program_id}:", person_id,
-                      lambda: service.program_of(profile_id))
+                      lambda: service.program_of(str(profile_id(program_id, person_id))))
 
 
 @router.post("/mentors", status_code=201, response_model=Created,

@@ -23,7 +23,7 @@ from api.errors import ProblemError, problems
 from api.schemas import reports as s
 from application.service import MentoringService
 from domain.errors import NotFound
-from infrastructure.api_keys import ApiKey
+from infrastructure.api_keys import ApiKey, canonical_uuid
 from projections.queries import InvalidCursor, ProjectionNotReady, ReadModels
 
 router = APIRouter(tags=["reports"])
@@ -78,6 +78,7 @@ def list_relationships(
     """Relationships of the programs the key may see, oldest request first, filterable."""
     if program_id is not None:
         check_program_access(principal, program_id)
+        program_id = canonical_uuid(program_id)
     programs = [program_id] if program_id else principal.program_ids
     page = read(lambda: views.relationship_summaries(
         programs, status=status, mentor_id=mentor_id, mentee_id=mentee_id, limit=limit,

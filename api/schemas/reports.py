@@ -27,7 +27,6 @@ class RelationshipSummary(BaseModel):
     last_session_at: str | None
     counts: dict[str, int]
     last_review: dict[str, Any] | None
-    outcome: str | None
     goal_ids: list[str]
 
 

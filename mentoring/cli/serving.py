@@ -41,7 +41,10 @@ def create_key(
     with runtime() as parts:
         store = KeyStore(parts.sql)
         store.ensure_schema()
-        key, secret = store.create(role, program or None)
+        try:
+            key, secret = store.create(role, program or None)
+        except ValueError as error:
+            raise fail(f"--program: {error}", 2) from None
     if as_json:
         typer.echo(json.dumps({"id": key.id, "role": key.role, "secret": secret,
                                "program_ids": key.program_ids}))

@@ -78,12 +78,18 @@ def test_bootstrap_admin_key_is_idempotent_and_reinstated(app: FastAPI,
 def test_cli_creates_a_limited_key(settings: Settings, runtime: Runtime,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENTORING_DATABASE_URL", settings.database_url)
+    first, second = "6F1C2D3E-0000-4000-8000-000000000001", "{6f1c2d3e-0000-4000-8000-000000000002}"
     result = CliRunner().invoke(cli, ["keys", "create", "--role", "analyst",
-                                      "--program", "p-1", "--program", "p-2"])
+                                      "--program", first, "--program", second])
     assert result.exit_code == 0, result.output
     lines = dict(line.split(":", 1) for line in result.output.strip().splitlines())
     key = KeyStore(runtime.sql).authenticate(lines["secret"].strip())
     assert key is not None and key.id == lines["id"].strip()
-    assert (key.role, key.program_ids) == ("analyst", ("p-1", "p-2"))
+    assert (key.role, key.program_ids) == ("analyst", ("6f1c2d3e-0000-4000-8000-000000000001",
+                                                       "6f1c2d3e-0000-4000-8000-000000000002"))
+    assert key.sees(first) and key.sees("6f1c2d3e000040008000000000000002")
+    not_a_program = CliRunner().invoke(cli, ["keys", "create", "--role", "analyst",
+                                             "--program", "p-1"])
+    assert not_a_program.exit_code == 2
     refused = CliRunner().invoke(cli, ["keys", "create", "--role", "wizard"])
     assert refused.exit_code == 2

@@ -202,10 +202,11 @@ def test_program_update_and_close(client: TestClient, driver: Driver) -> None:
 def test_mentor_location_quotes_the_person_id(client: TestClient, driver: Driver) -> None:
     program_id = driver.program()
     response = client.post("/v1/mentors", json={
-        "program_id": program_id, "person_id": "hr 7", "skills": [], "capacity": 1,
+        "program_id": program_id, "person_id": "hr:7@eu", "skills": [], "capacity": 1,
         "monthly_minutes": 60})
-    assert response.headers["location"] == f"/v1/programs/{program_id}/mentors/hr%207"
-    assert ok(client.get(response.headers["location"]))["person_id"] == "hr 7"
-    is_problem(client.post("/v1/mentors", json={
-        "program_id": program_id, "person_id": "hr/7", "skills": [], "capacity": 1,
-        "monthly_minutes": 60}), 422)
+    assert response.headers["location"] == f"/v1/programs/{program_id}/mentors/hr%3A7%40eu"
+    assert ok(client.get(response.headers["location"]))["person_id"] == "hr:7@eu"
+    for outside_the_grammar in ("hr/7", "hr 7", " hr7", ".", ".."):
+        is_problem(client.post("/v1/mentors", json={
+            "program_id": program_id, "person_id": outside_the_grammar, "skills": [],
+            "capacity": 1, "monthly_minutes": 60}), 422)

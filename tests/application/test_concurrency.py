@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from application.service import MentoringService
-from domain.errors import ConcurrentUpdate
+from domain.errors import ConcurrentUpdate, InvalidTransition
 from infrastructure.database import parse_database_url
 from infrastructure.event_store import EventStore
 from mentoring.bootstrap import build_service
@@ -56,17 +56,16 @@ def assert_versions_have_no_gap(service: MentoringService, aggregate_id: str) ->
     assert len([p for p in positions if p]) == len(positions)
 
 
-def test_the_second_of_two_concurrent_writers_is_refused(fresh_postgres_url: str,
-                                                         first: MentoringService) -> None:
+def test_the_second_of_two_writers_expecting_one_version_is_refused(
+        fresh_postgres_url: str, first: MentoringService) -> None:
     rel = World.open(first).connected()
     second, store = interrupted(fresh_postgres_url, first)
     try:
         # The second service has loaded version 2 when the first saves version 3.
-        store.meanwhile = lambda: first.pause_relationship(rel, reason=None,
-                                                              actor=MENTEE)
+        store.meanwhile = lambda: first.pause_relationship(rel, reason=None, actor=MENTEE)
         with pytest.raises(ConcurrentUpdate):
-            second.share_experience(rel, kind="success",
-                                        text="Shipped", actor=MENTEE)
+            second.share_experience(rel, kind="success", text="Shipped", actor=MENTEE,
+                                    expected_version=2)
     finally:
         second.close()
     assert [r["type"] for r in first.history(rel)][-1] == "Paused"
@@ -75,21 +74,31 @@ def test_the_second_of_two_concurrent_writers_is_refused(fresh_postgres_url: str
     assert_versions_have_no_gap(first, rel)
 
 
-def test_the_refused_writer_succeeds_when_it_tries_again(fresh_postgres_url: str,
-                                                         first: MentoringService) -> None:
+def test_a_writer_that_expects_no_version_is_decided_again_after_losing_a_race(
+        fresh_postgres_url: str, first: MentoringService) -> None:
     rel = World.open(first).connected()
     second, store = interrupted(fresh_postgres_url, first)
     try:
-        store.meanwhile = lambda: first.pause_relationship(rel, reason=None,
-                                                              actor=MENTEE)
-        with pytest.raises(ConcurrentUpdate):
-            second.report_progress(rel, note="Halfway", goal_id=None,
-                                        actor=MENTEE)
-        assert second.report_progress(rel, note="Halfway",
-                                           goal_id=None, actor=MENTEE).version == 4
+        store.meanwhile = lambda: first.pause_relationship(rel, reason=None, actor=MENTEE)
+        assert second.report_progress(rel, note="Halfway", goal_id=None,
+                                      actor=MENTEE).version == 4
     finally:
         second.close()
+    assert [r["type"] for r in first.history(rel)][-2:] == ["Paused", "ProgressReported"]
     assert_versions_have_no_gap(first, rel)
+
+
+def test_a_command_decided_again_is_refused_if_the_new_state_forbids_it(
+        fresh_postgres_url: str, first: MentoringService) -> None:
+    rel = World.open(first).connected()
+    second, store = interrupted(fresh_postgres_url, first)
+    try:
+        store.meanwhile = lambda: first.pause_relationship(rel, reason=None, actor=MENTEE)
+        with pytest.raises(InvalidTransition):
+            second.pause_relationship(rel, reason=None, actor=MENTEE)
+    finally:
+        second.close()
+    assert [r["type"] for r in first.history(rel)].count("Paused") == 1
 
 
 def test_a_refusal_on_a_stale_cached_copy_is_decided_again_on_the_store(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -203,7 +204,7 @@ class StaleMentorService(MentoringService):
     def _mentor_of(self, attempt: Attempt, relationship: Relationship, *,  # type: ignore[override]
                    change: bool = True) -> MentorProfile:
         assert self.stale_mentor is not None
-        return self.stale_mentor
+        return deepcopy(self.stale_mentor)  # as read before the other write, every time
 
 
 def test_accepting_saves_relationship_and_mentor_in_one_transaction(

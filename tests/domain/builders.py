@@ -14,7 +14,7 @@ from domain.relationship import Relationship
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 MENTOR, MENTEE, COORDINATOR = "emp-mentor", "emp-mentee", "hr-coordinator"
-PROGRAM_ID = "program-1"
+PROGRAM_ID = "6f1c2d3e-0000-4000-8000-000000000001"
 
 A = TypeVar("A", bound=Aggregate)
 

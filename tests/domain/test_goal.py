@@ -25,6 +25,9 @@ from tests.domain.builders import (
 Command = Callable[[Goal], Any]
 
 
+REL_ID = "0b7c6a1e-4f0e-4d8e-9a53-1e2b3c4d5e6f"
+
+
 def refused(goal: Goal, command: Command, error: type[DomainError]) -> DomainError:
     before = goal.to_dict()
     with pytest.raises(error) as raised:
@@ -37,16 +40,16 @@ def refused(goal: Goal, command: Command, error: type[DomainError]) -> DomainErr
 def test_defining_a_goal_records_title_criteria_and_target() -> None:
     goal = Goal.define(program_id=PROGRAM_ID, mentee_id=MENTEE, title=" Lead a team ",
                        success_criteria="Runs planning alone", target_date=date(2026, 12, 31),
-                       area="leadership", relationship_id="rel-1", actor=MENTEE, at=T0)
+                       area="leadership", relationship_id=REL_ID, actor=MENTEE, at=T0)
     event = only_event(goal, Goal.Defined)
     assert (event.program_id, event.mentee_id, event.title) == (PROGRAM_ID, MENTEE, "Lead a team")
     assert (event.success_criteria, event.target_date) == ("Runs planning alone",
                                                            date(2026, 12, 31))
-    assert (event.area, event.relationship_id, event.subject_id) == ("leadership", "rel-1", MENTEE)
+    assert (event.area, event.relationship_id, event.subject_id) == ("leadership", REL_ID, MENTEE)
     assert (event.actor, event.timestamp) == (MENTEE, T0)
     state = goal.to_dict()
     assert (state["status"], state["progress"], state["revisions"]) == ("open", 0, 0)
-    assert state["relationship_ids"] == ["rel-1"]
+    assert state["relationship_ids"] == [REL_ID]
 
 
 def test_revising_a_goal_records_what_changed_and_why() -> None:
@@ -113,20 +116,20 @@ def test_abandoning_closes_the_goal_keeping_its_progress() -> None:
 
 def test_linking_a_goal_to_a_relationship_records_the_relationship() -> None:
     goal = open_goal()
-    goal.link_to(relationship_id="rel-1", actor=MENTEE, at=at(days=1))
+    goal.link_to(relationship_id=REL_ID, actor=MENTEE, at=at(days=1))
     event = only_event(goal, Goal.LinkedToRelationship)
-    assert event.relationship_id == "rel-1"
+    assert event.relationship_id == REL_ID
     assert (event.actor, event.timestamp) == (MENTEE, at(days=1))
-    assert goal.to_dict()["relationship_ids"] == ["rel-1"]
+    assert goal.to_dict()["relationship_ids"] == [REL_ID]
 
 
 def test_linking_a_goal_twice_to_the_same_relationship_records_nothing_new() -> None:
     goal = open_goal()
-    goal.link_to(relationship_id="rel-1", actor=MENTEE, at=at(days=1))
+    goal.link_to(relationship_id=REL_ID, actor=MENTEE, at=at(days=1))
     settled(goal)
-    goal.link_to(relationship_id="rel-1", actor=MENTEE, at=at(days=2))
+    goal.link_to(relationship_id=REL_ID, actor=MENTEE, at=at(days=2))
     assert goal.pending_events == []
-    assert goal.to_dict()["relationship_ids"] == ["rel-1"]
+    assert goal.to_dict()["relationship_ids"] == [REL_ID]
 
 
 @pytest.mark.parametrize("percent", [-1, 101, 1000, True, 50.5, "50"])

@@ -18,9 +18,11 @@ from tests.domain.builders import (
     with_expectations,
 )
 
+GOAL_ID = "9e0d1c2b-3a4f-4e5d-8c7b-6a5f4e3d2c1b"
+
 
 def test_requesting_records_who_asked_whom_and_the_message() -> None:
-    rel = Relationship.request(program_id=PROGRAM_ID, mentor_id=f" {MENTOR} ", mentee_id=MENTEE,
+    rel = Relationship.request(program_id=PROGRAM_ID, mentor_id=MENTOR, mentee_id=MENTEE,
                                message="  Would you mentor me?  ", actor=MENTEE, at=T0)
     event = only_event(rel, Relationship.Requested)
     assert (event.program_id, event.mentor_id, event.mentee_id) == (PROGRAM_ID, MENTOR, MENTEE)
@@ -146,14 +148,14 @@ def test_a_session_missed_by_the_mentor_is_not_a_mentee_no_show() -> None:
 def test_receiving_feedback_keeps_it_waiting_for_acknowledgement() -> None:
     rel = connected()
     feedback_id = rel.receive_feedback(from_role="mentor", kind="praise", text="Well prepared",
-                                       goal_id="goal-1", actor=MENTOR, at=at(days=3))
+                                       goal_id=GOAL_ID, actor=MENTOR, at=at(days=3))
     event = only_event(rel, Relationship.FeedbackReceived)
     assert (event.feedback_id, event.from_role, event.kind) == (feedback_id, "mentor", "praise")
-    assert (event.text, event.goal_id) == ("Well prepared", "goal-1")
+    assert (event.text, event.goal_id) == ("Well prepared", GOAL_ID)
     assert event.subject_id == MENTEE  # the receiver of the feedback
     assert (event.actor, event.timestamp) == (MENTOR, at(days=3))
     assert rel.unacknowledged_feedback == {
-        feedback_id: {"from_role": "mentor", "kind": "praise", "goal_id": "goal-1"}}
+        feedback_id: {"from_role": "mentor", "kind": "praise", "goal_id": GOAL_ID}}
     assert rel.counts["feedback_received"] == 1
 
 
@@ -201,10 +203,10 @@ def test_applying_advice_records_the_advice_and_its_outcome() -> None:
 
 def test_reporting_progress_records_the_note_and_goal() -> None:
     rel = connected()
-    rel.report_progress(note="Led the sprint review", goal_id="goal-1", actor=MENTEE,
+    rel.report_progress(note="Led the sprint review", goal_id=GOAL_ID, actor=MENTEE,
                         at=at(days=3))
     event = only_event(rel, Relationship.ProgressReported)
-    assert (event.note, event.goal_id) == ("Led the sprint review", "goal-1")
+    assert (event.note, event.goal_id) == ("Led the sprint review", GOAL_ID)
     assert (event.actor, event.timestamp) == (MENTEE, at(days=3))
     assert rel.counts["progress_reports"] == 1
 

@@ -107,7 +107,7 @@ EVERY_COMMAND: dict[str, Command] = {
 
 def test_a_person_cannot_request_to_be_their_own_mentor() -> None:
     with pytest.raises(MentorIsMentee) as raised:
-        Relationship.request(program_id=PROGRAM_ID, mentor_id=MENTEE, mentee_id=f" {MENTEE}",
+        Relationship.request(program_id=PROGRAM_ID, mentor_id=MENTEE, mentee_id=MENTEE,
                              message="Hi", actor=MENTEE)
     assert raised.value.rule == "mentor-is-not-mentee"
 

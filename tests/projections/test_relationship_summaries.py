@@ -52,7 +52,7 @@ def test_summary_holds_expectations_sessions_counts_and_goals(
     assert summary["version"] == runtime.service.relationship(scenario.r[1])["version"]
     concluded = runtime.read_models().relationship_summary(scenario.r[4])
     assert concluded is not None
-    assert (concluded["status"], concluded["outcome"]) == ("concluded", "goals met")
+    assert concluded["status"] == "concluded" and "outcome" not in concluded  # sealed text
 
 
 def test_lists_of_several_programs_merge_in_request_order(
