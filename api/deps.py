@@ -14,7 +14,8 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from api.errors import ProblemError
 from application.service import MentoringService
-from domain.errors import NotFound
+from domain.errors import InvalidValue, NotFound
+from domain.values import require_instant
 from infrastructure.api_keys import ApiKey, KeyStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.sql import SqlStore
@@ -199,11 +200,13 @@ def parse_instant(field: str, text: str) -> datetime:
     # An unencoded "+01:00" in a query string arrives as " 01:00": take it as meant.
     text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text.strip())
     try:
-        return INSTANT.validate_python(text)
+        return require_instant(field, INSTANT.validate_python(text))
     except ValidationError as error:
         message = error.errors()[0]["msg"]
-        raise ProblemError(422, "validation", f"invalid value for {field}: {message}",
-                           errors=[{"field": field, "message": message}]) from None
+    except InvalidValue as error:
+        message = error.detail.split(": ", 1)[-1]
+    raise ProblemError(422, "validation", f"invalid value for {field}: {message}",
+                       errors=[{"field": field, "message": message}])
 
 
 def time_travel(

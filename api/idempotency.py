@@ -7,6 +7,7 @@ two concurrent requests can never both run it; the response is stored after it.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from typing import Any
 
@@ -19,6 +20,40 @@ from infrastructure.idempotency import Claim, IdempotencyStore
 
 log = logging.getLogger("api.idempotency")
 METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Answers a retry must not get again: the client was told to retry them.
+TRANSIENT_RULES = frozenset({"concurrent-update", "idempotency-in-flight"})
+
+
+def is_final(status: int, body: str) -> bool:
+    """Whether an answer is the command's outcome for good (stored and replayed), rather
+    than "try again" (5xx, 503, 429, a lost race): those release the key instead."""
+    if status >= 500 or status == 429:
+        return False
+    if status == 409:
+        try:
+            rule = json.loads(body).get("rule")
+        except (ValueError, AttributeError):
+            return True
+        return rule not in TRANSIENT_RULES
+    return True
+
+
+def withheld(body: str) -> tuple[int, list[list[str]], str]:
+    """What is kept of an answer marked ``Cache-Control: no-store`` (a new API key's secret):
+    not the answer, but a refusal that names what the first request created."""
+    created = json.loads(body).get("id")
+    detail = ("the first request with this Idempotency-Key created API key "
+              f"{created}; its secret is shown only once and is not kept for retries: "
+              f"revoke it (DELETE /v1/api-keys/{created}) and create another")
+    problem = {"type": "urn:mentoring:problem:secret-not-replayed", "title": "Conflict",
+               "status": 409, "detail": detail, "rule": "secret-not-replayed", "id": created}
+    return 409, [["content-type", "application/problem+json"]], json.dumps(problem)
+
+
+def _header_value(headers: list[list[str]], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
 def fingerprint(method: str, path: str, query: bytes, body: bytes) -> str:
     """Method, path (with query) and the body's SHA-256: what "the same request" means."""
     target = f"{method} {path}?{query.decode('latin-1')}"
@@ -124,9 +159,14 @@ class IdempotencyMiddleware:
         except UnicodeDecodeError:
             text = None
         try:
-            if status < 500 and text is not None:
-                await run_in_threadpool(self.store.complete, principal_id, key, status, headers,
-                                        text)
+            if text is not None and is_final(status, text):
+                if _header_value(headers, "cache-control") == "no-store":
+                    status_kept, headers_kept, text = withheld(text)
+                    await run_in_threadpool(self.store.complete, principal_id, key,
+                                            status_kept, headers_kept, text)
+                else:
+                    await run_in_threadpool(self.store.complete, principal_id, key, status,
+                                            headers, text)
             else:
                 await run_in_threadpool(self.store.release, principal_id, key)
         except DATABASE_UNAVAILABLE:

@@ -9,6 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.deps import Services
 from api.errors import PROBLEM_JSON, install_error_handlers
+from api.guards import DEFAULT_MAX_BODY, RequestGuard
 from api.idempotency import IdempotencyMiddleware
 from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
@@ -55,7 +56,8 @@ TAGS = [
 
 def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStore,
                idempotency: IdempotencyStore, database: SqlStore, *,
-               bootstrap_admin_key: str | None = None) -> FastAPI:
+               bootstrap_admin_key: str | None = None,
+               max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The HTTP API over these parts; creates its tables and the bootstrap admin key."""
     keys.ensure_schema()
     idempotency.ensure_schema()
@@ -73,6 +75,8 @@ def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStor
     app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics,
                        routes=[route for router in routers for route in router.routes])
+    # Outermost: nothing oversized or with control characters reaches anything else.
+    app.add_middleware(RequestGuard, max_body=max_body_bytes)
     app.openapi = lambda: problem_openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -41,6 +41,9 @@ class EventStoreCollector:
         lag = GaugeMetricFamily("mentoring_projection_lag_events",
                                 "Events stored but not yet applied by the projection.",
                                 labels=["name"])
+        parked = GaugeMetricFamily("mentoring_projection_parked_events",
+                                   "Events the projection could not apply and stepped over.",
+                                   labels=["name"])
         try:
             rows = self.read_models.positions()
         except Exception:  # the database is down: /metrics still answers what it knows
@@ -49,8 +52,10 @@ class EventStoreCollector:
         for row in rows:
             position.add_metric([row["name"]], row["position"])
             lag.add_metric([row["name"]], row["lag"])
+            parked.add_metric([row["name"]], row["parked"])
         yield position
         yield lag
+        yield parked
 
 
 class Metrics:

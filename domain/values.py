@@ -116,6 +116,19 @@ def optional_uuid(field: str, value: str | None) -> str | None:
     return None if value is None or value == "" else require_uuid(field, value)
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def require_instant(field: str, value: datetime) -> datetime:
+    """An instant with a timezone, in UTC, between 1900 and 3000 (what a mentoring program
+    can mean, with room to compute months and intervals around it)."""
+    instant = aware(field, value)
+    if not EARLIEST <= instant < LATEST:
+        raise InvalidValue(field, "must be between 1900-01-01 and 3000-01-01")
+    return instant
+
+
 def aware(field: str, value: datetime) -> datetime:
     """Checks a datetime carries a timezone, so months and instants are unambiguous."""
     if not isinstance(value, datetime) or value.tzinfo is None:

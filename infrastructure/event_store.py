@@ -71,7 +71,7 @@ class EventStore(Application[UUID]):
         self.sealer = sealer
         super().__init__(env)
         committer = GroupCommit if group_commit else DirectCommit
-        self._group: GroupCommit | DirectCommit = committer(self._save_now, IntegrityError)
+        self._group: GroupCommit | DirectCommit = committer(self._save_now)
         self._appended = 0
         self.reader: Repository[UUID] = Repository(self.events, snapshot_store=self.snapshots)
 

@@ -3,8 +3,9 @@
 The event store serialises writers (a table lock makes commit order = position order),
 so the commit is the write path's bottleneck. Request threads hand their
 aggregates to one committer thread, which saves everything queued in one
-transaction; if that fails on a conflict, it saves each command's aggregates on
-their own so that only the conflicting command fails.
+transaction; if that fails, for whatever reason (a conflict, a value the database
+refuses), it saves each command's aggregates on their own, so that only the command
+at fault fails and the others commit.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ class _Pending:
 class GroupCommit:
     """Saves aggregates in shared transactions; ``save`` blocks until its own commit."""
 
-    def __init__(self, save: Callable[..., Any], conflict: type[BaseException]) -> None:
-        self._save, self._conflict = save, conflict
+    def __init__(self, save: Callable[..., Any]) -> None:
+        self._save = save
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -89,17 +90,17 @@ class GroupCommit:
                 owner = ids.get(id(aggregate))
                 if owner is not None and position is not None:
                     owner.position = max(owner.position or 0, position)
-        except self._conflict as error:
+        except Exception as error:
             if len(batch) == 1:
                 batch[0].error = error
             else:
                 for pending in batch:
                     for aggregate in pending.aggregates:
                         aggregate.pending_events[:] = pending_events[id(aggregate)]
-                for pending in batch:  # isolate the command that conflicts
+                for pending in batch:  # isolate the command at fault
                     self._commit([pending])
                 return
-        except BaseException as error:
+        except BaseException as error:  # the process is stopping: fail the whole batch
             for pending in batch:
                 pending.error = error
         for pending in batch:
@@ -110,7 +111,7 @@ class DirectCommit:
     """Saves in the caller's thread: for a single writer (a bulk load into the in-memory
     store) there are no round trips to share, so the hand-off per command is pure cost."""
 
-    def __init__(self, save: Callable[..., Any], conflict: type[BaseException]) -> None:
+    def __init__(self, save: Callable[..., Any]) -> None:
         self._save = save
 
     def save(self, *aggregates: Any) -> int | None:

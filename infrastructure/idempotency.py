@@ -44,6 +44,11 @@ UPDATE idempotency_keys SET status = %s, headers = %s, body = %s
 WHERE principal_id = %s AND key = %s
 """
 RELEASE = "DELETE FROM idempotency_keys WHERE principal_id = %s AND key = %s AND status IS NULL"
+CREATE_INDEX = ("CREATE INDEX IF NOT EXISTS idempotency_keys_created "
+                "ON idempotency_keys (created_at)")
+EXPIRE_ONE = "DELETE FROM idempotency_keys WHERE principal_id = %s AND key = %s AND created_at < %s"
+PURGE = "DELETE FROM idempotency_keys WHERE created_at < %s"
+PURGE_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,22 @@ class Claim:
 class IdempotencyStore:
     """The ``idempotency_keys`` table: claims, stored responses, releases."""
 
-    def __init__(self, store: SqlStore) -> None:
-        self.store = store
+    def __init__(self, store: SqlStore, *, ttl: float = 86_400) -> None:
+        self.store, self.ttl = store, timedelta(seconds=ttl)
+        self._purged_at = datetime.min.replace(tzinfo=UTC)
 
     def ensure_schema(self) -> None:
         create_table(self.store, CREATE_TABLE)
+        create_table(self.store, CREATE_INDEX)
 
     def claim(self, principal_id: str, key: str, fingerprint: str) -> Claim:
+        """Claims the key for this request, or says what an earlier request left there."""
         now = datetime.now(UTC)
+        if now - self._purged_at > PURGE_EVERY:
+            self.purge(now)
         with self.store.transaction() as cursor:
+            # A record older than the time to live is forgotten, even if not purged yet.
+            cursor.execute(EXPIRE_ONE, (principal_id, key, (now - self.ttl).isoformat()))
             if cursor.execute(CLAIM, (principal_id, key, fingerprint, now.isoformat())).rowcount:
                 return Claim("claimed")
             row = cursor.execute(SELECT, (principal_id, key)).fetchone()
@@ -92,5 +104,12 @@ class IdempotencyStore:
     def release(self, principal_id: str, key: str) -> None:
         with self.store.transaction() as cursor:
             cursor.execute(RELEASE, (principal_id, key))
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Deletes every record older than the time to live; returns how many."""
+        now = now or datetime.now(UTC)
+        self._purged_at = now
+        with self.store.transaction() as cursor:
+            return cursor.execute(PURGE, ((now - self.ttl).isoformat(),)).rowcount
 
 

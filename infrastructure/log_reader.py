@@ -10,6 +10,10 @@ this module, and ``tests/infrastructure/test_log_reader.py`` pins that version:
 - events are decoded with personal fields left sealed
   (``ShreddingMapper.to_sealed_domain_event``): no view stores personal text, and
   not decrypting it saves the time.
+
+Views never see a NUL character: PostgreSQL text cannot hold one, and a NUL that an
+earlier version let into the log must not stop a view. Such text reaches projections
+with each NUL replaced by U+FFFD (found cheaply: the stored JSON spells it ``\\u0000``).
 """
 
 from __future__ import annotations
@@ -63,9 +67,24 @@ class NotificationReader:
             return [RawNotification._make(row) for row in cursor.fetchall()]
 
     def decode(self, notifications: Sequence[Any]) -> list[tuple[int, Any]]:
-        """(position, event) pairs, personal fields left sealed."""
+        """(position, event) pairs, personal fields left sealed, no NUL in any text."""
         mapper = self.events.mapper
-        if isinstance(mapper, ShreddingMapper):
-            decode = mapper.to_sealed_domain_event
-            return [(n.id, decode(n)) for n in notifications]
-        return [(n.id, mapper.to_domain_event(n)) for n in notifications]
+        decode = (mapper.to_sealed_domain_event if isinstance(mapper, ShreddingMapper)
+                  else mapper.to_domain_event)
+        return [(n.id, without_nul(decode(n)) if NUL_IN_JSON in n.state else decode(n))
+                for n in notifications]
+
+
+NUL_IN_JSON = b"\\u0000"
+REPLACEMENT = "\ufffd"
+
+
+def without_nul(event: Any) -> Any:
+    """The event with every NUL in its text (and lists of text) replaced."""
+    for name, value in list(event.__dict__.items()):
+        if isinstance(value, str):
+            event.__dict__[name] = value.replace("\x00", REPLACEMENT)
+        elif isinstance(value, list) and any(isinstance(item, str) for item in value):
+            event.__dict__[name] = [item.replace("\x00", REPLACEMENT)
+                                    if isinstance(item, str) else item for item in value]
+    return event

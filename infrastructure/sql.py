@@ -26,6 +26,14 @@ class Cursor(Protocol):
     def rowcount(self) -> int: ...
 
 
+# The database is down, out of connections or locked: retry later, nothing is wrong with
+# the data. (Every other error of a statement is about what it was asked to do.)
+UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError, PoolTimeout,
+    ConnectionError,
+)
+
+
 class TableMissing(RuntimeError):
     """A statement named a table that does not exist (not created yet, or dropped)."""
 

@@ -86,8 +86,9 @@ class Runtime:
         from api.main import create_app
 
         return create_app(self.service, self.read_models(), KeyStore(self.sql),
-                          IdempotencyStore(self.sql), self.sql,
-                          bootstrap_admin_key=self.settings.bootstrap_admin_key)
+                          IdempotencyStore(self.sql, ttl=self.settings.idempotency_ttl_seconds),
+                          self.sql, bootstrap_admin_key=self.settings.bootstrap_admin_key,
+                          max_body_bytes=self.settings.max_body_bytes)
 
     def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
                           poll_interval: float = 1.0, batch_size: int = 2000,

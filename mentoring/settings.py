@@ -25,3 +25,11 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections kept open"
     )
+    statement_timeout_seconds: float = Field(
+        15.0, gt=0, le=3600,
+        description="PostgreSQL: longest a request's database work may take (API and stores)")
+    max_body_bytes: int = Field(
+        1_000_000, ge=1_000, le=100_000_000, description="largest request body accepted (413)")
+    idempotency_ttl_seconds: int = Field(
+        86_400, ge=60, le=30 * 86_400,
+        description="how long an Idempotency-Key's first answer is kept for retries")

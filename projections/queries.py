@@ -41,16 +41,22 @@ def encode_cursor(position: int) -> str:
     return base64.urlsafe_b64encode(f"p{position}".encode()).decode().rstrip("=")
 
 
+MAX_POSITION = 2**62  # positions are 64-bit integers in both databases
+
+
 def decode_cursor(cursor: str | None) -> int:
     if not cursor:
         return 0
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("p"):
+        if not text.startswith("p") or not text[1:].isdigit() or len(text) > 20:
             raise ValueError(text)
-        return int(text[1:])
+        position = int(text[1:])
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}") from None
+    if position > MAX_POSITION:
+        raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}")
+    return position
 
 
 def encode_text_cursor(kind: str, text: str) -> str:
@@ -65,7 +71,7 @@ def decode_text_cursor(kind: str, cursor: str | None) -> str | None:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (ValueError, UnicodeDecodeError, binascii.Error):
         text = ""
-    if not text.startswith(kind):
+    if not text.startswith(kind) or not text.isprintable():
         raise InvalidCursor(f"not a cursor from this service: {cursor[:60]!r}")
     return text[len(kind):]
 
@@ -227,5 +233,13 @@ class ReadModels:
             return []
         return [{"name": r["name"], "version": r["version"], "position": r["position"],
                  "last_position": head, "lag": max(head - r["position"], 0),
-                 "updated_at": r["updated_at"]}
+                 "parked": r["parked"], "updated_at": r["updated_at"]}
                 for r in rows if r["active"]]
+
+    def parked(self) -> list[dict[str, Any]]:
+        """The events live views stepped over (could not apply), with their errors."""
+        try:
+            with self.store.transaction(write=False) as cursor:
+                return tracking.parked(cursor)
+        except TableMissing:
+            return []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infrastructure.log_reader import NotificationReader
-from infrastructure.sql import SqlStore, TableMissing
+from infrastructure.sql import UNAVAILABLE, SqlStore, TableMissing
 from projections import tracking, versions
 from projections.base import Batch, ReadModel
 from projections.versions import Target
@@ -106,9 +106,11 @@ class ProjectionRunner:
         return Fetched(position, reached, head, self.reader.decode(notifications))
 
     def commit(self, targets: Sequence[Target], fetched: Fetched,
-               caches: Caches | None = None) -> BatchResult:
+               caches: Caches | None = None, *, isolated: bool = False) -> BatchResult:
         """Writes a fetched batch to every target and saves their positions, in ONE
-        transaction, unless another runner moved one of them meanwhile."""
+        transaction, unless another runner moved one of them meanwhile. A batch that
+        fails for what is in it (not because the database is away) is applied again event
+        by event; ``isolated`` is that second pass, whose failures are the caller's."""
         kind = self.sql.kind
         try:
             with self.sql.transaction() as cursor:
@@ -132,8 +134,61 @@ class ProjectionRunner:
         except TableMissing as error:
             names = ", ".join(f"{model.name} v{version}" for model, version in targets)
             raise ViewGone(f"{names}: a table was dropped") from error
+        except UNAVAILABLE:
+            raise  # the database, not the events: the worker retries the batch later
+        except Exception as error:
+            if isolated:
+                raise
+            log.warning("a batch failed (%s); applying it event by event", error)
+            if caches is not None:
+                caches.clear()  # the rows kept in memory may hold what was rolled back
+            return self._isolate(targets, fetched)
         return BatchResult(fetched.reached - fetched.position, applied, fetched.reached,
                            fetched.head)
+
+    def _isolate(self, targets: Sequence[Target], fetched: Fetched) -> BatchResult:
+        """Applies a batch that failed one event at a time, model by model: an event that
+        still fails is parked (recorded with its error in ``projection_parked``) and
+        stepped over, so that no single event can stop a view. Positions end where the
+        batch would have left them."""
+        applied = 0
+        for model, version in targets:
+            position = fetched.position
+            for event_position, event in fetched.events:
+                if type(event) not in model.handlers:
+                    continue
+                one = Fetched(position, event_position, fetched.head,
+                              [(event_position, event)])
+                result = self._apply_or_park(model, version, one)
+                if result.moved:
+                    return result
+                position, applied = event_position, applied + result.applied
+            rest = self.commit([(model, version)], Fetched(position, fetched.reached,
+                                                           fetched.head, []))
+            if rest.moved:
+                return rest
+        return BatchResult(fetched.reached - fetched.position, applied, fetched.reached,
+                           fetched.head)
+
+    def _apply_or_park(self, model: ReadModel, version: int, one: Fetched) -> BatchResult:
+        try:
+            return self.commit([(model, version)], one, isolated=True)
+        except ViewGone:
+            raise
+        except Exception as error:
+            if isinstance(error, UNAVAILABLE):
+                raise
+            position, event = one.events[0]
+            log.error("%s v%s parks event %s v%s at position %s: %s", model.name, version,
+                      event.originator_id, event.originator_version, position, error)
+            with self.sql.transaction() as cursor:
+                locked = tracking.read_position(cursor, self.sql.kind, model.name, version,
+                                                lock=True)
+                if locked != one.position:
+                    return BatchResult(0, 0, locked or 0, one.head, moved=True)
+                tracking.park(cursor, model.name, version, position, event, error)
+                tracking.save_position(cursor, model.name, version, position, 0)
+            return BatchResult(position - one.position, 0, position, one.head)
 
     def catch_up(self, model: ReadModel, *, version: int | None = None,
                  stop: threading.Event | None = None, progress: Progress | None = None,
@@ -246,6 +301,13 @@ class ProjectionRunner:
         with self.sql.transaction(write=False) as cursor:
             rows = tracking.all_positions(cursor)
         return [{**row, "head": head, "lag": max(head - row["position"], 0)} for row in rows]
+
+    def parked(self) -> list[dict[str, Any]]:
+        """The events the live versions stepped over, with their errors."""
+        if not self._ready:
+            self.setup()
+        with self.sql.transaction(write=False) as cursor:
+            return tracking.parked(cursor)
 
 
 @contextmanager

@@ -24,6 +24,29 @@ CREATE TABLE IF NOT EXISTS projection_positions (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (name, version)
 )"""
+CREATE_PARKED = """
+CREATE TABLE IF NOT EXISTS projection_parked (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    position {bigint} NOT NULL,
+    aggregate_id TEXT NOT NULL,
+    aggregate_version INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    error TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    PRIMARY KEY (name, version, position)
+)"""
+INSERT_PARKED = """
+INSERT INTO projection_parked (name, version, position, aggregate_id, aggregate_version,
+                               event_type, error, parked_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name, version, position) DO NOTHING"""
+SELECT_PARKED = """
+SELECT p.name, p.version, p.position, p.aggregate_id, p.aggregate_version, p.event_type,
+       p.error, p.parked_at
+FROM projection_parked p JOIN projection_versions v
+  ON v.name = p.name AND v.active_version = p.version
+ORDER BY p.name, p.position"""
+DELETE_PARKED = "DELETE FROM projection_parked WHERE name = %s AND version = %s"
 SELECT_ACTIVE_VERSIONS = "SELECT name, active_version FROM projection_versions"
 SELECT_ACTIVE_VERSION = "SELECT active_version FROM projection_versions WHERE name = %s"
 INSERT_VERSION = """
@@ -34,7 +57,8 @@ UPDATE projection_versions SET active_version = %s, updated_at = %s WHERE name =
 SELECT_POSITION = "SELECT position FROM projection_positions WHERE name = %s AND version = %s"
 SELECT_POSITIONS = """
 SELECT p.name, p.version, p.position, p.events_applied, p.updated_at,
-       CASE WHEN v.active_version = p.version THEN 1 ELSE 0 END
+       CASE WHEN v.active_version = p.version THEN 1 ELSE 0 END,
+       (SELECT COUNT(*) FROM projection_parked k WHERE k.name = p.name AND k.version = p.version)
 FROM projection_positions p LEFT JOIN projection_versions v ON v.name = p.name
 ORDER BY p.name, p.version"""
 SELECT_VERSIONS_OF = "SELECT version FROM projection_positions WHERE name = %s"
@@ -62,6 +86,7 @@ def lock_schema(cursor: TranslatingCursor, kind: str) -> None:
 def create_control_tables(cursor: TranslatingCursor, kind: str) -> None:
     cursor.execute(CREATE_VERSIONS)
     cursor.execute(CREATE_POSITIONS.format(**TYPES[kind]))
+    cursor.execute(CREATE_PARKED.format(**TYPES[kind]))
 
 
 def ensure_model(cursor: TranslatingCursor, kind: str, model: ReadModel) -> int:
@@ -101,12 +126,30 @@ def save_position(cursor: TranslatingCursor, name: str, version: int, position: 
     cursor.execute(SAVE_POSITION, (position, applied, now_text(), name, version))
 
 
+def park(cursor: TranslatingCursor, name: str, version: int, position: int, event: Any,
+         error: BaseException) -> None:
+    """Records that an event could not be applied to a view (and was stepped over)."""
+    detail = f"{type(error).__name__}: {error}"[:2000].replace("\x00", "\\x00")
+    cursor.execute(INSERT_PARKED, (
+        name, version, position, str(event.originator_id), event.originator_version,
+        type(event).__qualname__, detail, now_text()))
+
+
+def parked(cursor: TranslatingCursor) -> list[dict[str, Any]]:
+    """The events each live view stepped over, oldest first."""
+    cursor.execute(SELECT_PARKED)
+    columns = ("name", "version", "position", "aggregate_id", "aggregate_version",
+               "event_type", "error", "parked_at")
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def all_positions(cursor: TranslatingCursor) -> list[dict[str, Any]]:
     cursor.execute(SELECT_POSITIONS)
     return [
         {"name": name, "version": int(version), "position": int(position),
-         "events_applied": int(applied), "updated_at": updated, "active": bool(active)}
-        for name, version, position, applied, updated, active in cursor.fetchall()
+         "events_applied": int(applied), "updated_at": updated, "active": bool(active),
+         "parked": int(parked)}
+        for name, version, position, applied, updated, active, parked in cursor.fetchall()
     ]
 
 

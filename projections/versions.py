@@ -58,6 +58,7 @@ def drop_all_but(sql: SqlStore, model: ReadModel, keep: int) -> list[int]:
             for statement in model.drop_statements(version):
                 cursor.execute(statement)
             cursor.execute(tracking.DELETE_POSITION, (model.name, version))
+            cursor.execute(tracking.DELETE_PARKED, (model.name, version))
     return dropped
 
 

@@ -35,6 +35,8 @@ def create_api_key(body: ApiKeyCreate, principal: Admin, keys: KeysDep, service:
                                         "message": f"no program {program_id}"}]) from None
     key, secret = keys.create(body.role, body.program_ids)
     response.headers["Location"] = f"/v1/api-keys/{key.id}"
+    # A secret must not be kept by caches, nor by the idempotency store for retries.
+    response.headers["Cache-Control"] = "no-store"
     return {**public(key), "secret": secret}
 
 

@@ -6,9 +6,9 @@ import logging
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.deps import DatabaseDep, ServiceDep
+from api.deps import DatabaseDep, ReadModelsDep, ServiceDep
 from api.errors import ProblemError, problems
 
 router = APIRouter(tags=["ops"])
@@ -19,10 +19,18 @@ class Health(BaseModel):
     status: str
 
 
+class ProjectionState(BaseModel):
+    position: int
+    lag: int = Field(description="Events stored but not applied yet.")
+    parked: int = Field(description="Events the view could not apply and stepped over.")
+
+
 class Readiness(BaseModel):
-    status: str
+    status: str = Field(description="`ready`, or `degraded` when a view stepped over events "
+                                    "(see `mentoring project --status`).")
     database: str
     last_position: int
+    projections: dict[str, ProjectionState] = Field(default_factory=dict)
 
 
 @router.get("/healthz", response_model=Health)
@@ -32,15 +40,21 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problems(503))
-def readyz(database: DatabaseDep, service: ServiceDep) -> Readiness:
-    """The database answers: the service can take traffic."""
+def readyz(database: DatabaseDep, service: ServiceDep, views: ReadModelsDep) -> Readiness:
+    """The database answers: the service can take traffic (each view's lag and parked
+    events are reported; a view that stepped over events makes the status `degraded`)."""
     try:
         database.ping()
         position = service.last_position()
+        rows = views.positions()
     except Exception as error:  # any driver error means "not ready"
         log.warning("readiness check failed: %s", error)
         raise ProblemError(503, "database-unreachable", "the database does not answer") from None
-    return Readiness(status="ready", database=database.kind, last_position=position)
+    projections = {row["name"]: ProjectionState(position=row["position"], lag=row["lag"],
+                                                parked=row["parked"]) for row in rows}
+    degraded = any(state.parked for state in projections.values())
+    return Readiness(status="degraded" if degraded else "ready", database=database.kind,
+                     last_position=position, projections=projections)
 
 
 @router.get(

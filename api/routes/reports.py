@@ -6,10 +6,11 @@ Every answer comes from the projections' view tables; nothing here replays event
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
+from pydantic import AfterValidator, AwareDatetime
 
 from api.deps import (
     DashboardReader,
@@ -22,7 +23,8 @@ from api.deps import (
 from api.errors import ProblemError, problems
 from api.schemas import reports as s
 from application.service import MentoringService
-from domain.errors import NotFound
+from domain.errors import InvalidValue, NotFound
+from domain.values import require_instant
 from infrastructure.api_keys import ApiKey, canonical_uuid
 from projections.queries import InvalidCursor, ProjectionNotReady, ReadModels
 
@@ -30,9 +32,18 @@ router = APIRouter(tags=["reports"])
 ERRORS = problems(401, 403, 404, 422, 503)
 T = TypeVar("T")
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+Cursor = Annotated[str | None, Query(max_length=500,
+                                     description="`next_cursor` of the previous page.")]
 AsOf = Annotated[AwareDatetime | None, Query(
-    description="Compute time-dependent figures as of this instant (default now).")]
+    description="Compute time-dependent figures as of this instant (default now)."),
+    AfterValidator(lambda v: v if v is None else checked_instant(v))]
+
+
+def checked_instant(value: datetime) -> datetime:
+    try:
+        return require_instant("as_of", value)
+    except InvalidValue as error:
+        raise ValueError(error.detail.split(": ", 1)[-1]) from None
 
 
 def read(query: Callable[[], T]) -> T:

@@ -2,9 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+
+from domain.errors import InvalidValue
+from domain.values import ID_PATTERN, TEXT_LIMIT, check_characters, require_id, require_uuid
+
+
+def _checked(check: Any) -> AfterValidator:
+    """A domain check as a pydantic validator: the edge refuses what the domain refuses."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return check(value)
+        except InvalidValue as error:
+            raise ValueError(error.detail.split(": ", 1)[-1]) from None
+
+    return AfterValidator(validate)
+
+
+_NO_CONTROL = _checked(lambda v: check_characters("text", v))
+_NO_CONTROL_OR_NONE = _checked(lambda v: v if v is None else check_characters("text", v))
+_ONE_LINE = r"^[^\t\n\r]*$"
+
+# Free text: no control characters but tab and line breaks, each with its own bound.
+Text = Annotated[str, Field(min_length=1, max_length=TEXT_LIMIT), _NO_CONTROL]
+OptionalText = Annotated[str | None, Field(max_length=TEXT_LIMIT), _NO_CONTROL_OR_NONE]
+Name = Annotated[str, Field(min_length=1, max_length=200), _NO_CONTROL]
+OptionalName = Annotated[str | None, Field(max_length=200), _NO_CONTROL_OR_NONE]
+Title = Annotated[str, Field(min_length=1, max_length=300), _NO_CONTROL]
+OptionalTitle = Annotated[str | None, Field(max_length=300), _NO_CONTROL_OR_NONE]
+# One-line labels (skills, topics, a goal's area): not prose, not personal data.
+Label = Annotated[str, Field(min_length=1, max_length=100, pattern=_ONE_LINE), _NO_CONTROL]
+OptionalLabel = Annotated[str | None, Field(max_length=100, pattern=_ONE_LINE),
+                          _NO_CONTROL_OR_NONE]
+Topic = Annotated[str, Field(min_length=1, max_length=200, pattern=_ONE_LINE), _NO_CONTROL]
+OptionalTopic = Annotated[str | None, Field(max_length=200, pattern=_ONE_LINE),
+                          _NO_CONTROL_OR_NONE]
+PersonId = Annotated[str, Field(
+    min_length=1, max_length=200, pattern=ID_PATTERN,
+    description="An HR-system id: letters, digits and `-_.:@`, not `.` or `..`."),
+    _checked(lambda v: require_id("id", v))]
+AggregateId = Annotated[str, Field(
+    min_length=1, max_length=64, json_schema_extra={"format": "uuid"},
+    description="A UUID (any spelling; it is stored in its canonical form)."),
+    _checked(lambda v: require_uuid("id", v))]
+Count = StrictInt  # integers only: not true, 3.0 or "3"
+Flag = StrictBool
 
 
 class CommandResult(BaseModel):

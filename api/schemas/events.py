@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import example
+from api.schemas.common import AggregateId, example
 
 
 class EventPublic(BaseModel):
@@ -33,7 +33,7 @@ class ApiKeyCreate(BaseModel):
     model_config = example(role="integration", program_ids=["6f1c2d3e-0000-4000-8000-000000000001"])
 
     role: Literal["admin", "integration", "analyst", "viewer"]
-    program_ids: list[str] | None = Field(
+    program_ids: list[AggregateId] | None = Field(
         None, max_length=1000, description="Programs the key is limited to; null = all."
     )
 

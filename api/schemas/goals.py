@@ -6,7 +6,17 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import example
+from api.schemas.common import (
+    AggregateId,
+    Count,
+    OptionalLabel,
+    OptionalText,
+    OptionalTitle,
+    PersonId,
+    Text,
+    Title,
+    example,
+)
 
 
 class GoalCreate(BaseModel):
@@ -15,48 +25,48 @@ class GoalCreate(BaseModel):
                            success_criteria="Run two design reviews with positive feedback",
                            target_date="2026-09-30", area="leadership")
 
-    program_id: str = Field(min_length=1, max_length=200)
-    mentee_id: str = Field(min_length=1, max_length=200)
-    title: str = Field(min_length=1, max_length=300)
-    success_criteria: str = Field(min_length=1, max_length=5000)
+    program_id: AggregateId
+    mentee_id: PersonId
+    title: Title
+    success_criteria: Text
     target_date: date
-    area: str | None = Field(None, max_length=200)
-    relationship_id: str | None = Field(None, max_length=200)
+    area: OptionalLabel = None
+    relationship_id: AggregateId | None = None
 
 
 class GoalRevision(BaseModel):
     model_config = example(target_date="2026-12-15",
                            reason="The first review moved after the reorganisation.")
 
-    title: str | None = Field(None, min_length=1, max_length=300)
-    success_criteria: str | None = Field(None, min_length=1, max_length=5000)
+    title: OptionalTitle = None
+    success_criteria: OptionalText = None
     target_date: date | None = None
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Text
 
 
 class GoalProgress(BaseModel):
     model_config = example(percent=40, note="First review done.")
 
-    percent: int = Field(ge=0, le=100)
-    note: str | None = Field(None, max_length=5000)
+    percent: Count = Field(ge=0, le=100)
+    note: OptionalText = None
 
 
 class GoalAchieve(BaseModel):
     model_config = example(note="Both reviews went well.")
 
-    note: str | None = Field(None, max_length=5000)
+    note: OptionalText = None
 
 
 class GoalAbandon(BaseModel):
     model_config = example(reason="Changed teams; no longer relevant.")
 
-    reason: str = Field(min_length=1, max_length=5000)
+    reason: Text
 
 
 class GoalLink(BaseModel):
     model_config = example(relationship_id="0b7c6a1e-4f0e-4d8e-9a53-1e2b3c4d5e6f")
 
-    relationship_id: str = Field(min_length=1, max_length=200)
+    relationship_id: AggregateId
 
 
 class GoalPublic(BaseModel):

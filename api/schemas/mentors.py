@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import example
+from api.schemas.common import AggregateId, Count, Label, OptionalText, PersonId, example
 
 
 class MentorCreate(BaseModel):
@@ -14,35 +14,35 @@ class MentorCreate(BaseModel):
                            person_id="hr-1042", skills=["python", "leadership"], capacity=3,
                            monthly_minutes=240, experience_years=12)
 
-    program_id: str = Field(min_length=1, max_length=200)
-    person_id: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$",
-                           description="The HR system's person id (no `/`: it goes in URLs).")
-    skills: list[str] = Field(max_length=100)
-    capacity: int = Field(ge=0, le=100, description="Most active mentees at once.")
-    monthly_minutes: int = Field(ge=0, le=10_000, description="Minutes a month the mentor offers.")
-    experience_years: int = Field(0, ge=0, le=80)
-    bio: str | None = Field(None, max_length=5000)
+    program_id: AggregateId
+    person_id: PersonId
+    skills: list[Label] = Field(max_length=100)
+    capacity: Count = Field(ge=0, le=100, description="Most active mentees at once.")
+    monthly_minutes: Count = Field(ge=0, le=10_000,
+                                   description="Minutes a month the mentor offers.")
+    experience_years: Count = Field(0, ge=0, le=80)
+    bio: OptionalText = None
 
 
 class MentorUpdate(BaseModel):
     model_config = example(skills=["python", "leadership", "public speaking"])
 
-    skills: list[str] | None = Field(None, max_length=100)
-    experience_years: int | None = Field(None, ge=0, le=80)
-    monthly_minutes: int | None = Field(None, ge=0, le=10_000)
-    bio: str | None = Field(None, max_length=5000)
+    skills: list[Label] | None = Field(None, max_length=100)
+    experience_years: Count | None = Field(None, ge=0, le=80)
+    monthly_minutes: Count | None = Field(None, ge=0, le=10_000)
+    bio: OptionalText = None
 
 
 class CapacityChange(BaseModel):
     model_config = example(capacity=5)
 
-    capacity: int = Field(ge=0, le=100)
+    capacity: Count = Field(ge=0, le=100)
 
 
 class MentorRetire(BaseModel):
     model_config = example(reason="Moving to another company.")
 
-    reason: str | None = Field(None, max_length=5000)
+    reason: OptionalText = None
 
 
 class MentorPublic(BaseModel):

@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import example
+from api.schemas.common import OptionalTopic, example
 
 
 class ErasureRequest(BaseModel):
     model_config = example(reason="GDPR art. 17 request #4411")
 
-    reason: str | None = Field(None, max_length=500, description="Why (not personal data).")
+    reason: OptionalTopic = Field(None, description="A one-line reference to the request "
+                                                    "(a ticket number), not personal data.")
 
 
 class ErasurePublic(BaseModel):

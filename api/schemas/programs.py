@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from api.schemas.common import example
+from api.schemas.common import Name, OptionalName, OptionalText, example
 
 
 class ProgramCreate(BaseModel):
     model_config = example(name="Engineering mentoring 2026",
                            description="Mentoring for engineers in their first two years.")
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5000)
+    name: Name
+    description: OptionalText = None
 
 
 class ProgramUpdate(BaseModel):
     model_config = example(description="Now open to product managers too.")
 
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=5000)
+    name: OptionalName = None
+    description: OptionalText = None
 
 
 class ProgramClose(BaseModel):
     model_config = example(reason="The 2026 cohort is complete.")
 
-    reason: str | None = Field(None, max_length=5000)
+    reason: OptionalText = None
 
 
 class ProgramPublic(BaseModel):

@@ -7,11 +7,20 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.schemas.common import CommandResult, example
+from api.schemas.common import (
+    AggregateId,
+    CommandResult,
+    Count,
+    Flag,
+    Name,
+    OptionalText,
+    PersonId,
+    Text,
+    Topic,
+    example,
+)
 
 Role = Literal["mentor", "mentee"]
-Text = Field(min_length=1, max_length=5000)
-OptionalText = Field(None, max_length=5000)
 
 
 class RelationshipCreate(BaseModel):
@@ -19,10 +28,10 @@ class RelationshipCreate(BaseModel):
                            mentor_id="hr-1042", mentee_id="hr-2001",
                            message="I admire how you run design reviews; would you mentor me?")
 
-    program_id: str = Field(min_length=1, max_length=200)
-    mentor_id: str = Field(min_length=1, max_length=200)
-    mentee_id: str = Field(min_length=1, max_length=200)
-    message: str = Text
+    program_id: AggregateId
+    mentor_id: PersonId
+    mentee_id: PersonId
+    message: Text
 
 
 class Accept(BaseModel):
@@ -32,7 +41,7 @@ class Accept(BaseModel):
 class Decline(BaseModel):
     model_config = example(reason="No capacity this quarter.")
 
-    reason: str | None = OptionalText
+    reason: OptionalText = None
 
 
 class Expectations(BaseModel):
@@ -40,12 +49,12 @@ class Expectations(BaseModel):
                            topics=["design reviews", "career"], channel="video",
                            review_every_days=90)
 
-    meeting_every_days: int = Field(ge=1, le=365)
-    session_minutes: int = Field(ge=5, le=480)
-    monthly_minutes_cap: int = Field(ge=5, le=10_000)
-    topics: list[str] = Field(max_length=50)
+    meeting_every_days: Count = Field(ge=1, le=365)
+    session_minutes: Count = Field(ge=5, le=480)
+    monthly_minutes_cap: Count = Field(ge=5, le=10_000)
+    topics: list[Topic] = Field(max_length=50)
     channel: Literal["video", "in_person", "phone", "chat"]
-    review_every_days: int = Field(ge=1, le=365)
+    review_every_days: Count = Field(ge=1, le=365)
 
 
 class SessionSchedule(BaseModel):
@@ -53,8 +62,8 @@ class SessionSchedule(BaseModel):
                            agenda="Prepare the first design review")
 
     scheduled_for: AwareDatetime
-    duration_minutes: int = Field(ge=5, le=480)
-    agenda: str | None = OptionalText
+    duration_minutes: Count = Field(ge=5, le=480)
+    agenda: OptionalText = None
 
 
 class SessionHold(BaseModel):
@@ -62,17 +71,17 @@ class SessionHold(BaseModel):
                            mentee_on_time=True, mentee_prepared=True)
 
     held_at: AwareDatetime
-    duration_minutes: int = Field(ge=1, le=480)
-    mentee_on_time: bool
-    mentee_prepared: bool
-    notes: str | None = OptionalText
+    duration_minutes: Count = Field(ge=1, le=480)
+    mentee_on_time: Flag
+    mentee_prepared: Flag
+    notes: OptionalText = None
 
 
 class SessionCancel(BaseModel):
     model_config = example(cancelled_by="mentor", reason="Travelling")
 
     cancelled_by: Role
-    reason: str | None = OptionalText
+    reason: OptionalText = None
 
 
 class SessionMiss(BaseModel):
@@ -87,49 +96,49 @@ class FeedbackCreate(BaseModel):
 
     from_role: Role
     kind: Literal["constructive", "praise"]
-    text: str = Text
-    goal_id: str | None = Field(None, max_length=200)
+    text: Text
+    goal_id: AggregateId | None = None
 
 
 class Experience(BaseModel):
     model_config = example(kind="challenge", text="My first review ran over time.")
 
     kind: Literal["challenge", "success", "concern"]
-    text: str = Text
+    text: Text
 
 
 class AdviceApplied(BaseModel):
     model_config = example(advice="Time-box each review item", outcome="Finished on time")
 
-    advice: str = Text
-    outcome: str | None = OptionalText
+    advice: Text
+    outcome: OptionalText = None
 
 
 class ProgressReport(BaseModel):
     model_config = example(note="Ran my first review.", goal_id=None)
 
-    note: str = Text
-    goal_id: str | None = Field(None, max_length=200)
+    note: Text
+    goal_id: AggregateId | None = None
 
 
 class Gratitude(BaseModel):
     model_config = example(message="Thank you for your time this month!")
 
-    message: str = Text
+    message: Text
 
 
 class Review(BaseModel):
     model_config = example(mentor_satisfaction=4, mentee_satisfaction=5)
 
-    mentor_satisfaction: int = Field(ge=1, le=5)
-    mentee_satisfaction: int = Field(ge=1, le=5)
-    notes: str | None = OptionalText
+    mentor_satisfaction: Count = Field(ge=1, le=5)
+    mentee_satisfaction: Count = Field(ge=1, le=5)
+    notes: OptionalText = None
 
 
 class Pause(BaseModel):
     model_config = example(reason="Parental leave")
 
-    reason: str | None = OptionalText
+    reason: OptionalText = None
 
 
 class Resume(BaseModel):
@@ -139,8 +148,8 @@ class Resume(BaseModel):
 class Conclude(BaseModel):
     model_config = example(reason="Goals reached", outcome="successful")
 
-    reason: str = Text
-    outcome: str = Field(min_length=1, max_length=200)
+    reason: Text
+    outcome: Name
 
 
 class SessionScheduled(CommandResult):

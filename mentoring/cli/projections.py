@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from typing import Annotated
 
@@ -22,7 +23,8 @@ from mentoring.cli.common import err, fail, runtime
 from projections.catalog import NAMES, READ_MODELS
 from projections.runner import ProjectionRunner, select
 
-out = Console()
+# Wide enough for every column when the output is not a terminal (pipes, logs, tests).
+out = Console(width=None if sys.stdout.isatty() else 160)
 
 
 def project(
@@ -53,12 +55,21 @@ def project(
 
 
 def print_status(runner: ProjectionRunner) -> None:
-    table = Table("projection", "version", "live", "position", "head", "lag", "updated")
+    table = Table("projection", "version", "live", "position", "head", "lag", "parked",
+                  "updated")
     for row in runner.status():
         table.add_row(row["name"], str(row["version"]), "yes" if row["active"] else "building",
                       str(row["position"]), str(row["head"]), str(row["lag"]),
-                      row["updated_at"])
+                      str(row["parked"]), row["updated_at"])
     out.print(table)
+    parked = runner.parked()
+    if parked:
+        events = Table("parked event (stepped over)", "projection", "position", "error")
+        for row in parked:
+            events.add_row(f"{row['event_type']} v{row['aggregate_version']} of "
+                           f"{row['aggregate_id']}", row["name"], str(row["position"]),
+                           row["error"])
+        out.print(events)
 
 
 def rebuild(

@@ -61,6 +61,10 @@ def test_only_admins_manage_keys(client_for: Callable[..., TestClient]) -> None:
 def test_key_for_an_unknown_program_is_422(client: TestClient) -> None:
     problem = is_problem(client.post("/v1/api-keys", json={"role": "viewer",
                                                           "program_ids": ["nope"]}), 422)
+    assert problem["errors"][0]["field"].startswith("body.program_ids")
+    unknown = "6f1c2d3e-0000-4000-8000-00000000dead"
+    problem = is_problem(client.post("/v1/api-keys", json={"role": "viewer",
+                                                          "program_ids": [unknown]}), 422)
     assert problem["errors"][0]["field"] == "body.program_ids"
 
 

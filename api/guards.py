@@ -1,0 +1,101 @@
+"""What every request must be before a route sees it: not too large, no control characters.
+
+- A body larger than the configured limit (default 1 MB) is refused with 413, whether it
+  announces its length or streams it; nothing of it is parsed or kept.
+- A query string or an ``Idempotency-Key`` with NUL or another control character is
+  refused with 422 naming the parameter: such values reach SQL, and PostgreSQL cannot
+  even hold a NUL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem_response
+from domain.errors import InvalidValue
+from domain.values import check_characters
+
+DEFAULT_MAX_BODY = 1_000_000
+
+
+class BodyTooLarge(Exception):
+    """The client sent more than the limit."""
+
+
+class RequestGuard:
+    """Refuses oversized bodies (413) and control characters in the query (422)."""
+
+    def __init__(self, app: ASGIApp, max_body: int = DEFAULT_MAX_BODY) -> None:
+        self.app, self.max_body = app, max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        refusal = self._refuse_query(scope) or self._refuse_length(scope)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        received, started = 0, False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._too_large(path)(scope, receive, send)
+
+    def _refuse_length(self, scope: Scope) -> JSONResponse | None:
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    return problem_response(400, "bad-request", "Content-Length is not a number",
+                                            instance=scope.get("path"))
+                if length > self.max_body:
+                    return self._too_large(scope.get("path", ""))
+        return None
+
+    def _too_large(self, path: str) -> JSONResponse:
+        return problem_response(413, "body-too-large",
+                                f"the request body is larger than {self.max_body} bytes",
+                                instance=path)
+
+    @staticmethod
+    def _refuse_query(scope: Scope) -> JSONResponse | None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        try:
+            pairs = parse_qsl(query, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            return problem_response(422, "validation", "the query string is not UTF-8",
+                                    instance=scope.get("path"),
+                                    errors=[{"field": "query", "message": "not UTF-8"}])
+        headers = [("header.Idempotency-Key", v.decode("latin-1"))
+                   for k, v in scope.get("headers", []) if k == b"idempotency-key"]
+        for name, value in [*((f"query.{k}", v) for k, v in pairs), *headers]:
+            try:
+                check_characters(name, name + value)
+            except InvalidValue as error:
+                return problem_response(422, "validation", error.detail,
+                                        instance=scope.get("path"),
+                                        errors=[{"field": name, "message": error.detail}])
+        return None
