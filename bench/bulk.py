@@ -15,9 +15,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from application.service import MentoringService
 from infrastructure.event_store import IN_MEMORY, EventStore
-from infrastructure.key_vault import KeyVault
+from infrastructure.key_vault import KeyEncryptionKey, KeyVault
 from infrastructure.sql import SqlStore
+from mentoring.bootstrap import key_encryption_key
 from mentoring.demo import DemoProgram
+from mentoring.settings import Settings
 
 COPY_EVENTS = ("COPY mentoring_events (originator_id, originator_version, topic, state)"
                " FROM STDIN")
@@ -31,8 +33,8 @@ class BulkVault(KeyVault):
     written with COPY in ``flush``, instead of a transaction (or two) per person and per
     (person, aggregate) pair. Only for a loader that owns the database meanwhile."""
 
-    def __init__(self, store: SqlStore) -> None:
-        super().__init__(store)
+    def __init__(self, store: SqlStore, kek: KeyEncryptionKey) -> None:
+        super().__init__(store, kek)
         self._fresh: dict[str, tuple[bytes, AESGCM]] = {}
         self._pairs: set[tuple[str, str]] = set()
 
@@ -53,8 +55,10 @@ class BulkVault(KeyVault):
         created = "1970-01-01T00:00:00Z"
         with self.store.transaction() as cursor:
             cursor.execute(STAGE_KEYS)
-            cursor.copy_rows("COPY bulk_keys (person_id, data_key, created_at) FROM STDIN",
-                             [(p, raw, created) for p, (raw, _) in self._fresh.items()])
+            cursor.copy_rows(
+                "COPY bulk_keys (person_id, data_key, created_at, kek_id) FROM STDIN",
+                [(p, self.kek.wrap(p, raw), created, self.kek.id)
+                 for p, (raw, _) in self._fresh.items()])
             cursor.execute("INSERT INTO personal_data_keys SELECT * FROM bulk_keys "
                            "ON CONFLICT (person_id) DO NOTHING")
             cursor.execute(STAGE_INDEX)
@@ -76,8 +80,9 @@ def load_demo_events(url: str, events: int, *, seed: int = 11,
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
     store = SqlStore(postgres_dsn=database.postgres_dsn)
     # Creates the event tables, with the same vault so keys land in the target database.
-    EventStore(env=database.env, sealer=KeyVault(store)).close()
-    vault = BulkVault(store)
+    kek = key_encryption_key(Settings(database_url=url))  # as the benchmark's runtime has it
+    EventStore(env=database.env, sealer=KeyVault(store, kek)).close()
+    vault = BulkVault(store, kek)
     in_memory = EventStore(env=IN_MEMORY, sealer=vault, group_commit=False)
     memory = MentoringService(in_memory, vault)
     mentees = max(events // EVENTS_PER_MENTEE, 2)
@@ -120,7 +125,7 @@ def load_relationships(url: str, count: int, *, seed: int = 5) -> tuple[str, int
     database = parse_database_url(url)
     assert database.postgres_dsn, "bulk loading is for PostgreSQL"
     store = SqlStore(postgres_dsn=database.postgres_dsn)
-    vault = BulkVault(store)
+    vault = BulkVault(store, key_encryption_key(Settings(database_url=url)))
     service = EventStore(env=database.env, sealer=vault)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     program = Program.create(name="Bench", description=None, actor="bench", at=start)

@@ -15,7 +15,8 @@ from infrastructure.api_keys import KeyStore
 from infrastructure.database import Database, parse_database_url
 from infrastructure.event_store import IN_MEMORY, EventStore
 from infrastructure.idempotency import IdempotencyStore
-from infrastructure.key_vault import KeyVault, MemoryKeyVault
+from infrastructure.kek_file import load_or_create
+from infrastructure.key_vault import KeyEncryptionKey, KeyVault, MemoryKeyVault
 from infrastructure.log_reader import NotificationReader
 from infrastructure.sql import SqlStore
 from mentoring.settings import Settings
@@ -41,7 +42,26 @@ def build_store(settings: Settings) -> SqlStore:
 
 def build_event_store(settings: Settings, sql: SqlStore) -> EventStore:
     """The configured event store, sealing personal data with keys kept beside it."""
-    return EventStore(env=_database(settings).env, sealer=KeyVault(sql))
+    return EventStore(env=_database(settings).env, sealer=KeyVault(sql, key_encryption_key(
+        settings)))
+
+
+def key_encryption_key(settings: Settings) -> KeyEncryptionKey:
+    """The key that wraps personal-data keys: from the settings, or from its file."""
+    if settings.key_encryption_key is not None:
+        return KeyEncryptionKey.from_text(settings.key_encryption_key.get_secret_value())
+    return load_or_create(key_encryption_key_file(settings))
+
+
+def key_encryption_key_file(settings: Settings) -> Path:
+    """The configured file, else ``<database file>.kek`` beside SQLite, else
+    ``./mentoring.kek``."""
+    if settings.key_encryption_key_file is not None:
+        return settings.key_encryption_key_file
+    database = _database(settings)
+    if database.sqlite_path and database.sqlite_path != ":memory:":
+        return Path(f"{database.sqlite_path}.kek")
+    return Path("mentoring.kek")
 
 
 def build_service(settings: Settings, sql: SqlStore | None = None) -> MentoringService:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +24,12 @@ class Settings(BaseSettings):
     bootstrap_admin_key: str | None = Field(
         None, description="if set, an admin API key with exactly this secret exists after start-up"
     )
+    key_encryption_key: SecretStr | None = Field(
+        None, description="base64 of 32 random bytes that wraps every person's key; "
+                          "never stored in the database")
+    key_encryption_key_file: Path | None = Field(
+        None, description="a file holding the key-encryption key (made if missing); default "
+                          "<database file>.kek beside SQLite, ./mentoring.kek otherwise")
     database_pool_size: int = Field(
         10, ge=1, le=200, description="PostgreSQL connections kept open"
     )

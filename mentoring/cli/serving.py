@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from infrastructure.api_keys import ROLES, KeyStore
+from infrastructure.kek_file import load_or_create
+from infrastructure.key_vault import KeyVault
 from mentoring.cli.common import fail, runtime
 
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
@@ -74,3 +77,25 @@ def revoke_key(key_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
         if store.revoke(key_id) is None:
             raise fail(f"no API key {key_id}")
     typer.echo(f"revoked {key_id}")
+
+
+@keys.command("rotate-kek")
+def rotate_kek(
+    to_file: Annotated[Path, typer.Option(
+        "--to-file", help="File of the new key-encryption key (made if missing).")],
+) -> None:
+    """Re-wraps every person's key with a new key-encryption key.
+
+    Afterwards, configure every process with the new key and destroy the old one: copies
+    of erased keys in backups and database files are then unreadable for good."""
+    new = load_or_create(to_file)
+    with runtime() as parts:
+        vault = parts.events.sealer
+        assert isinstance(vault, KeyVault)
+        old = vault.kek.id
+        if old == new.id:
+            raise fail(f"{to_file} holds the key already in use ({old})", 2)
+        count = vault.rewrap(new)
+    typer.echo(f"re-wrapped {count} personal-data keys: key-encryption key {old} -> {new.id}.\n"
+               f"Now point MENTORING_KEY_ENCRYPTION_KEY_FILE of every process at {to_file} "
+               f"(or set MENTORING_KEY_ENCRYPTION_KEY), restart them, and destroy the old key.")
