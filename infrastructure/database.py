@@ -53,6 +53,10 @@ def parse_database_url(url: str, pool_size: int = 10) -> Database:
             "POSTGRES_MAX_OVERFLOW": str(pool_size),
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_LOCK_TIMEOUT": "5",
+            # Dead connections (after an outage) are replaced before use; a transaction
+            # left open by a stuck client is ended by the server.
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
         }
         dsn = f"postgresql://{parts.netloc}/{dbname}"
         return Database("postgres", env, postgres_dsn=dsn)

@@ -54,7 +54,7 @@ class SqlStore:
     """Transactions on the same database as the events (``kind`` is sqlite or postgres)."""
 
     def __init__(self, *, sqlite_path: str | None = None, postgres_dsn: str | None = None,
-                 pool_size: int = 5) -> None:
+                 pool_size: int = 5, statement_timeout: float | None = None) -> None:
         if (sqlite_path is None) == (postgres_dsn is None):
             raise ValueError("give exactly one of sqlite_path and postgres_dsn")
         self.kind = "sqlite" if sqlite_path else "postgres"
@@ -62,9 +62,15 @@ class SqlStore:
         self._local = threading.local()
         self._pool: ConnectionPool | None = None
         if postgres_dsn:
+            options: dict[str, object] = {"autocommit": False}
+            if statement_timeout:
+                # No statement of a request may hold a connection longer than this.
+                options["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+            # check: a connection that died with the server (an outage, a restart) is
+            # replaced before it is handed out, so the first request after recovery works.
             self._pool = ConnectionPool(postgres_dsn, min_size=1, max_size=pool_size,
-                                        open=True, timeout=CONNECT_TIMEOUT,
-                                        kwargs={"autocommit": False})
+                                        open=True, timeout=CONNECT_TIMEOUT, kwargs=options,
+                                        check=ConnectionPool.check_connection)
             try:
                 self._pool.wait(timeout=CONNECT_TIMEOUT)
             except PoolTimeout:

@@ -37,7 +37,8 @@ def build_store(settings: Settings) -> SqlStore:
     """SQL access to the event store's database, for views, API keys and idempotency."""
     database = _database(settings)
     return SqlStore(sqlite_path=database.sqlite_path, postgres_dsn=database.postgres_dsn,
-                    pool_size=settings.database_pool_size)
+                    pool_size=settings.database_pool_size,
+                    statement_timeout=settings.statement_timeout_seconds)
 
 
 def build_event_store(settings: Settings, sql: SqlStore) -> EventStore:

@@ -118,6 +118,8 @@ class ProjectionRunner:
                     # A private rebuild's batch lost in a crash is simply built again (its
                     # position is lost with it), so it need not wait for the WAL flush.
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
+                    # A rebuild's batch is large and owns its tables: no request timeout.
+                    cursor.execute("SET LOCAL statement_timeout TO 0")
                 for model, version in targets:
                     locked = tracking.read_position(cursor, kind, model.name, version, lock=True)
                     if locked != fetched.position:

@@ -20,15 +20,22 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    limit_concurrency: Annotated[int, typer.Option(
+        min=1, help="Connections and requests at once; beyond, 503 at once.")] = 1000,
 ) -> None:
     """Serves the HTTP API (on SQLite it also runs the projections in-process)."""
     import uvicorn
+
+    from api.http_protocol import ProblemHttpProtocol
 
     with runtime() as parts:
         api = parts.api()
         if parts.sql.kind == "sqlite":
             parts.start_embedded_projections()
-        uvicorn.run(api, host=host, port=port, log_level=log_level)
+        # Bounded request lines, headers and header time, refusals in problem+json; idle
+        # keep-alive connections close after 5 s; past the concurrency limit, 503.
+        uvicorn.run(api, host=host, port=port, log_level=log_level, http=ProblemHttpProtocol,
+                    timeout_keep_alive=5, limit_concurrency=limit_concurrency)
 
 
 @keys.command("create")
