@@ -14,7 +14,7 @@ from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
 from domain.relationship import Relationship
-from domain.values import aware
+from domain.values import aware, canonical_uuid
 
 IDENTITY_CACHE_SIZE = 100_000
 
@@ -78,6 +78,11 @@ class HistoryQueries(UseCases):
         return [describe_event(event, position=position)
                 for position, event in self.store.feed(after=after, limit=limit)]
 
+    def feed_at(self, positions: list[int]) -> list[dict[str, Any]]:
+        """The events at these positions of the global order, as plain data."""
+        return [describe_event(event, position=position)
+                for position, event in self.store.feed_at(positions)]
+
     def last_position(self) -> int:
         """The position of the newest stored event (0 when there is none)."""
         return self.store.last_position()
@@ -92,7 +97,7 @@ class HistoryQueries(UseCases):
                 raise NotFound(f"nothing has id {aggregate_id}")
             program = getattr(first[0], "program_id", None)
             known = (type(first[0]).__qualname__.split(".")[0],
-                     canonical(program) if program else str(uuid))
+                     canonical_uuid(program) if program else str(uuid))
             if len(self._identities) > IDENTITY_CACHE_SIZE:
                 self._identities.clear()
             self._identities[uuid] = known
@@ -128,12 +133,3 @@ class HistoryQueries(UseCases):
         if not found:
             raise NotFound(f"{aggregate_id} did not exist yet at {as_of.isoformat()}")
         return found
-
-
-def canonical(program_id: str) -> str:
-    """A program id in its canonical form (events written before ids were canonical may
-    carry another spelling of the same UUID)."""
-    try:
-        return str(parse_id(program_id))
-    except NotFound:
-        return program_id

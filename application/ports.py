@@ -48,6 +48,10 @@ class EventStorePort(Protocol):
         """(position, event) pairs of every aggregate, after a global position."""
         ...
 
+    def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
+        """(position, event) pairs of exactly these positions (those that exist)."""
+        ...
+
     def last_position(self) -> int:
         """The position of the newest stored event (0 when there is none)."""
         ...

@@ -111,6 +111,15 @@ def require_uuid(field: str, value: str) -> str:
         raise InvalidValue(field, "must be a UUID") from None
 
 
+def canonical_uuid(text: str) -> str:
+    """A UUID in its one spelling; anything else as it is (for ids read back from events
+    written before ids were canonical, which must stay readable)."""
+    try:
+        return str(UUID(text))
+    except (ValueError, TypeError, AttributeError):
+        return text
+
+
 def optional_uuid(field: str, value: str | None) -> str | None:
     """An optional aggregate id, canonical; absent (or empty) is None."""
     return None if value is None or value == "" else require_uuid(field, value)

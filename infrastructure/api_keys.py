@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.values import canonical_uuid
 from infrastructure.sql import SqlStore, create_table
 
 ROLES = ("admin", "integration", "analyst", "viewer")
@@ -69,11 +70,6 @@ def is_uuid(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def canonical_uuid(text: str) -> str:
-    """The one spelling of a UUID (lower case, dashes); anything else as it is."""
-    return str(uuid.UUID(text)) if is_uuid(text) else text
 
 
 def hash_secret(secret: str) -> str:

@@ -133,6 +133,15 @@ class EventStore(Application[UUID]):
             start=after, limit=limit, inclusive_of_start=False)
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 
+    def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
+        found = []
+        for position in positions:  # each an indexed lookup of one row
+            (notification, *_) = self.recorder.select_notifications(
+                start=position, limit=1) or (None,)
+            if notification is not None and notification.id == position:
+                found.append((position, self.mapper.to_domain_event(notification)))
+        return found
+
     def last_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 

@@ -6,6 +6,7 @@ from projections.at_risk import AtRisk
 from projections.audit_trail import AuditTrail
 from projections.base import ReadModel
 from projections.mentor_directory import MentorDirectory
+from projections.program_feed import ProgramFeed
 from projections.program_health import ProgramHealth
 from projections.relationship_summaries import RelationshipSummaries
 
@@ -15,6 +16,7 @@ READ_MODELS: tuple[ReadModel, ...] = (
     AtRisk(),
     AuditTrail(),
     MentorDirectory(),
+    ProgramFeed(),
 )
 BY_NAME = {model.name: model for model in READ_MODELS}
 NAMES = tuple(BY_NAME)

@@ -22,6 +22,7 @@ from projections.catalog import BY_NAME
 from projections.health_figures import health_figures
 from projections.matching import goal_of, mentors_of_program, suggest
 from projections.mentor_directory import keywords
+from projections.program_feed import positions_of
 from projections.relationship_summaries import SUMMARIES, list_summaries, public
 from projections.sql import iso, month_key, read_rows
 
@@ -220,6 +221,24 @@ class ReadModels:
                     "items": suggest(goal, mentors)}
 
         return self._read("mentor_directory", read)
+
+    # ---- the event feed of a key limited to programs ------------------------
+
+    def program_feed(self, program_ids: Sequence[str], *, after: int,
+                     limit: int) -> tuple[list[int], int]:
+        """Positions of the programs' events after ``after`` (at most ``limit``), and the
+        position up to which the index is complete (events after it are not filed yet)."""
+        def read(cursor: TranslatingCursor, tables: dict[str, str]) -> tuple[list[int], int]:
+            version = tracking.active_version(cursor, "program_feed") or 0
+            indexed = tracking.read_position(cursor, self.store.kind, "program_feed",
+                                             version) or 0
+            return positions_of(cursor, self.store.kind, tables["program_feed"], program_ids,
+                                after=after, limit=limit), indexed
+
+        try:
+            return self._read("program_feed", read)
+        except ProjectionNotReady:
+            return [], 0
 
     # ---- positions ----------------------------------------------------------
 

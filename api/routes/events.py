@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import Reader, ServiceDep
+from api.deps import Reader, ReadModelsDep, ServiceDep
 from api.errors import problems
 from api.feed import feed_page
 from api.schemas.events import EventPage
@@ -18,12 +18,13 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 def list_events(
     principal: Reader,
     service: ServiceDep,
+    views: ReadModelsDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="Start after this position.")] = 0,
     cursor: Annotated[int | None, Query(ge=0, le=2**62,
                                         description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Events in global order after a position (only its programs' for a limited key)."""
-    items, next_cursor = feed_page(service, principal,
+    items, next_cursor = feed_page(service, views, principal,
                                    after=cursor if cursor is not None else after, limit=limit)
     return {"items": items, "next_cursor": next_cursor}

@@ -24,8 +24,8 @@ from api.errors import ProblemError, problems
 from api.schemas import reports as s
 from application.service import MentoringService
 from domain.errors import InvalidValue, NotFound
-from domain.values import require_instant
-from infrastructure.api_keys import ApiKey, canonical_uuid
+from domain.values import canonical_uuid, require_instant
+from infrastructure.api_keys import ApiKey
 from projections.queries import InvalidCursor, ProjectionNotReady, ReadModels
 
 router = APIRouter(tags=["reports"])

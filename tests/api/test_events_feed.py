@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from mentoring.bootstrap import Runtime
 from tests.api.driver import Driver, is_problem, ok
 
 
@@ -63,3 +64,24 @@ def test_limited_key_sees_only_its_programs_events(client: TestClient, driver: D
 def test_bad_limit_is_422(client: TestClient) -> None:
     is_problem(client.get("/v1/events", params={"limit": 0}), 422)
     is_problem(client.get("/v1/events", params={"after": -1}), 422)
+
+
+def test_a_limited_key_reads_the_index_then_the_events_not_filed_yet(
+        client: TestClient, driver: Driver, runtime: Runtime,
+        client_for: Callable[..., TestClient]) -> None:
+    mine, relationship = driver.active_relationship()
+    driver.active_relationship(mentee_id="mentee-1")
+    runtime.runner().catch_up_all()  # filed in program_feed
+    ok(client.post(f"/v1/relationships/{relationship}/pause", json={}))  # not filed yet
+    analyst = client_for("analyst", [mine])
+    everything = ok(client.get("/v1/events", params={"limit": 1000}))["items"]
+    expected = [item["position"] for item in everything
+                if runtime.service.program_of(item["aggregate_id"]) == mine]
+    seen, cursor = [], 0
+    while cursor is not None:
+        page = ok(analyst.get("/v1/events", params={"after": cursor, "limit": 3}))
+        seen += [item["position"] for item in page["items"]]
+        cursor = page["next_cursor"]
+    assert seen == expected and seen[-1] == everything[-1]["position"]
+    positions, indexed = runtime.read_models().program_feed([mine], after=0, limit=100)
+    assert positions == expected[:-1] and indexed < everything[-1]["position"]
