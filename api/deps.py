@@ -99,10 +99,11 @@ def require_role(*roles: str) -> Callable[[ApiKey], ApiKey]:
 
 
 def require_unlimited_admin(principal: Annotated[ApiKey, Depends(require_role(*ADMIN))]) -> ApiKey:
-    """403 unless an admin key not limited to programs (it could grant more than it has)."""
+    """403 unless an admin key not limited to programs: API keys (it could grant more than
+    it has) and people's data (a person's data spans programs) are beyond any program."""
     if principal.program_ids is not None:
-        raise ProblemError(403, "forbidden", "managing API keys needs an admin key that is "
-                           "not limited to programs")
+        raise ProblemError(403, "forbidden", "this needs an admin key that is not limited to "
+                           "programs")
     return principal
 
 

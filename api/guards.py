@@ -4,7 +4,7 @@
   announces its length or streams it; nothing of it is parsed or kept.
 - A query string or an ``Idempotency-Key`` with NUL or another control character is
   refused with 422 naming the parameter: such values reach SQL, and PostgreSQL cannot
-  even hold a NUL.
+  even hold a NUL. A path with one names nothing: 404.
 """
 
 from __future__ import annotations
@@ -21,10 +21,6 @@ from domain.values import check_characters
 DEFAULT_MAX_BODY = 1_000_000
 
 
-class BodyTooLarge(Exception):
-    """The client sent more than the limit."""
-
-
 class RequestGuard:
     """Refuses oversized bodies (413) and control characters in the query (422)."""
 
@@ -36,32 +32,30 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        refusal = self._refuse_query(scope) or self._refuse_length(scope)
+        refusal = (self._refuse_path(scope) or self._refuse_query(scope)
+                   or self._refuse_length(scope))
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        received, started = 0, False
+        if not self._announces_length(scope):
+            # A streamed body (no Content-Length) is read here, up to the limit, so that an
+            # endless one is cut off before the application starts parsing it.
+            body, more = b"", True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > self.max_body:
+                    await self._too_large(path)(scope, receive, send)
+                    return
+            receive = replay(body)
+        await self.app(scope, receive, send)
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if started:
-                raise
-            await self._too_large(path)(scope, receive, send)
+    @staticmethod
+    def _announces_length(scope: Scope) -> bool:
+        return any(name == b"content-length" for name, _ in scope.get("headers", []))
 
     def _refuse_length(self, scope: Scope) -> JSONResponse | None:
         for name, value in scope.get("headers", []):
@@ -79,6 +73,16 @@ class RequestGuard:
         return problem_response(413, "body-too-large",
                                 f"the request body is larger than {self.max_body} bytes",
                                 instance=path)
+
+    @staticmethod
+    def _refuse_path(scope: Scope) -> JSONResponse | None:
+        path = scope.get("path", "")
+        try:
+            check_characters("path", path)
+        except InvalidValue:
+            return problem_response(404, "not-found", "no resource has such a path",
+                                    instance=path.encode("unicode_escape").decode())
+        return None
 
     @staticmethod
     def _refuse_query(scope: Scope) -> JSONResponse | None:
@@ -99,3 +103,17 @@ class RequestGuard:
                                         instance=scope.get("path"),
                                         errors=[{"field": name, "message": error.detail}])
         return None
+
+
+def replay(body: bytes) -> Receive:
+    """A ``receive`` that hands the application a body read already, then waits."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive

@@ -27,6 +27,13 @@ HEADER_TIMEOUT = 10.0
 class ProblemHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, bounded, refusing in problem+json."""
 
+    header_timeout = HEADER_TIMEOUT
+
+    @classmethod
+    def with_header_timeout(cls, seconds: float) -> type[ProblemHttpProtocol]:
+        """The protocol with another limit on the time to send a request head."""
+        return type(cls.__name__, (cls,), {"header_timeout": seconds})
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._refused = False
@@ -37,7 +44,7 @@ class ProblemHttpProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._header_bytes = 0
         self._cancel_deadline()
-        self._deadline = self.loop.call_later(HEADER_TIMEOUT, self._too_slow)
+        self._deadline = self.loop.call_later(self.header_timeout, self._too_slow)
 
     def on_url(self, url: bytes) -> None:
         if len(self.url) + len(url) > MAX_REQUEST_LINE:

@@ -22,6 +22,8 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     limit_concurrency: Annotated[int, typer.Option(
         min=1, help="Connections and requests at once; beyond, 503 at once.")] = 1000,
+    header_timeout: Annotated[float, typer.Option(
+        min=0.1, help="Seconds a client may take to send a request's head.")] = 10.0,
 ) -> None:
     """Serves the HTTP API (on SQLite it also runs the projections in-process)."""
     import uvicorn
@@ -34,7 +36,8 @@ def serve(
             parts.start_embedded_projections()
         # Bounded request lines, headers and header time, refusals in problem+json; idle
         # keep-alive connections close after 5 s; past the concurrency limit, 503.
-        uvicorn.run(api, host=host, port=port, log_level=log_level, http=ProblemHttpProtocol,
+        protocol = ProblemHttpProtocol.with_header_timeout(header_timeout)
+        uvicorn.run(api, host=host, port=port, log_level=log_level, http=protocol,
                     timeout_keep_alive=5, limit_concurrency=limit_concurrency)
 
 

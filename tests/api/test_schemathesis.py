@@ -61,8 +61,45 @@ def check_problem(response: Any) -> None:
         assert body.keys() >= PROBLEM_FIELDS and body["status"] == response.status_code, body
 
 
+def poisoned(value: Any) -> Any:
+    """The value with a NUL in every text it holds (the hostile pass's strategy)."""
+    if isinstance(value, str):
+        return value + "\x00"
+    if isinstance(value, list):
+        return [poisoned(item) for item in value]
+    if isinstance(value, dict):
+        return {key: poisoned(item) for key, item in value.items()}
+    return value
+
+
+def holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_nul(item) for item in value.values())
+    return False
+
+
+def declared_fields(spec: dict[str, Any]) -> dict[tuple[str, str], set[str]]:
+    """(METHOD, path) -> the names its JSON body declares (others are ignored, not kept)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is None:
+                continue
+            schema = body["schema"]
+            refs = [s.get("$ref") for s in schema.get("anyOf", [schema]) if "$ref" in s]
+            found[(method.upper(), path)] = {name for ref in refs for name in spec[
+                "components"]["schemas"][ref.split("/")[-1]].get("properties", {})}
+    return found
+
+
 def fuzz(operation: Any, mode: GenerationMode, tally: Counter[str],
-         path_parameters: dict[str, str] | None = None) -> None:
+         path_parameters: dict[str, str] | None = None,
+         declared: set[str] | None = None) -> None:
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
     @given(case=strategy)
@@ -78,6 +115,11 @@ def fuzz(operation: Any, mode: GenerationMode, tally: Counter[str],
         checks = CHECKS + ([negative_data_rejection] if rejects else [])
         case.validate_response(response, checks=checks, headers=AUTH)
         check_problem(response)
+        body = case.body if isinstance(case.body, dict) else {}
+        if holds_nul({k: v for k, v in body.items() if k in (declared or ())}) or holds_nul(
+                case.query):
+            tally["hostile"] += 1
+            assert 400 <= response.status_code < 500, (response.status_code, case.body)
 
     run()
 
@@ -86,7 +128,18 @@ def test_whole_schema_never_fails(app: FastAPI, client: TestClient,
                                   record_property: Any) -> None:
     ids = real_ids(client)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    hostile = [False]
+
+    @schema.hook
+    def map_body(context: Any, body: Any) -> Any:
+        return poisoned(body) if hostile[0] else body
+
+    @schema.hook
+    def map_query(context: Any, query: Any) -> Any:
+        return poisoned(query) if hostile[0] else query
+
     tally: Counter[str] = Counter()
+    fields = declared_fields(app.openapi())
     failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
     for operation in operations:
@@ -97,9 +150,15 @@ def test_whole_schema_never_fails(app: FastAPI, client: TestClient,
             passes.append((GenerationMode.NEGATIVE, None))
         if names:
             passes.append((GenerationMode.POSITIVE, {n: ids[n] for n in names if n in ids}))
-        for mode, path_parameters in passes:
+        if operation.query or operation.body:
+            passes.append((GenerationMode.POSITIVE, {n: ids[n] for n in names if n in ids}))
+        for number, (mode, path_parameters) in enumerate(passes):
+            # The last pass of an operation with a body or a query is hostile: a NUL in
+            # every text of otherwise valid requests, which must all be refused (4xx).
+            hostile[0] = bool(operation.query or operation.body) and number == len(passes) - 1
             try:
-                fuzz(operation, mode, tally, path_parameters)
+                fuzz(operation, mode, tally, path_parameters,
+                     fields.get((operation.method.upper(), operation.path)))
             except BaseException as error:  # collect every operation's failure, then report
                 if isinstance(error, KeyboardInterrupt):
                     raise
@@ -108,4 +167,5 @@ def test_whole_schema_never_fails(app: FastAPI, client: TestClient,
     print(f"schemathesis: {len(operations)} operations, {dict(tally)}, "
           f"{len(failures)} failures")
     assert len(operations) >= 39
+    assert tally["hostile"] > 500
     assert failures == [], "\n\n".join(failures)
