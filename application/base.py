@@ -25,8 +25,9 @@ from domain.errors import (
     NotFound,
     VersionMismatch,
 )
-from domain.mentor_profile import mentor_profile_id
+from domain.mentor_profile import MentorProfile, mentor_profile_id
 from domain.program import Program
+from domain.relationship import Relationship
 
 A = TypeVar("A", bound=MentoringAggregate)
 CONFLICT_RETRIES = 5  # a command without If-Match decided again after losing a race
@@ -140,6 +141,19 @@ class UseCases:
             return Change(aggregate, **{answer: result}) if answer else Change(aggregate)
 
         return self._run(command, expected_version=expected_version)
+
+    @staticmethod
+    def _mentor_of(attempt: Attempt, relationship: Relationship, *,
+                   change: bool = True) -> MentorProfile:
+        """The relationship's mentor profile, to change (or only to check)."""
+        profile_id = mentor_profile_id(relationship.program_id, relationship.mentor_id)
+        try:
+            if change:
+                return attempt.load(MentorProfile, profile_id)
+            return attempt.check(MentorProfile, profile_id)
+        except NotFound:
+            raise NotFound(f"{relationship.mentor_id} is not a mentor in program "
+                           f"{relationship.program_id}") from None
 
     def _open_program(self, attempt: Attempt, program_id: str) -> Program:
         """The program, checked open (read from the store: the command does not change it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from application.base import Attempt, Change, Outcome, UseCases
+from domain.base import ActorLike
 from domain.errors import NotFound
 from domain.goal import Goal
 from domain.relationship import Relationship
@@ -15,7 +16,7 @@ class GoalUseCases(UseCases):
 
     def define_goal(self, *, program_id: str, mentee_id: str, title: str,
                     success_criteria: str, target_date: date, area: str | None = None,
-                    relationship_id: str | None = None, actor: str,
+                    relationship_id: str | None = None, actor: ActorLike,
                     at: datetime | None = None) -> Outcome:
         """The mentee writes down a goal, optionally for one of their relationships."""
         attempt = Attempt(self.store, trust_cache=False)
@@ -27,7 +28,7 @@ class GoalUseCases(UseCases):
             success_criteria=success_criteria, target_date=target_date, area=area,
             relationship_id=relationship_id, actor=actor, at=at))
 
-    def link_goal(self, goal_id: str, *, relationship_id: str, actor: str,
+    def link_goal(self, goal_id: str, *, relationship_id: str, actor: ActorLike,
                   expected_version: int | None = None, at: datetime | None = None) -> Outcome:
         """Ties a goal to a relationship of the same mentee that works on it."""
         def link(attempt: Attempt) -> Change:
@@ -40,7 +41,7 @@ class GoalUseCases(UseCases):
 
     def revise_goal(self, goal_id: str, *, reason: str, title: str | None = None,
                     success_criteria: str | None = None, target_date: date | None = None,
-                    actor: str, expected_version: int | None = None,
+                    actor: ActorLike, expected_version: int | None = None,
                     at: datetime | None = None) -> Outcome:
         """Changes a goal as the mentee's needs evolve, saying why."""
         return self._change(Goal, goal_id, expected_version, lambda goal: goal.revise(
@@ -48,19 +49,19 @@ class GoalUseCases(UseCases):
             target_date=target_date, actor=actor, at=at))
 
     def record_goal_progress(self, goal_id: str, *, percent: int, note: str | None = None,
-                             actor: str, expected_version: int | None = None,
+                             actor: ActorLike, expected_version: int | None = None,
                              at: datetime | None = None) -> Outcome:
         """Records how far along a goal is, 0 to 100."""
         return self._change(Goal, goal_id, expected_version, lambda goal: goal.record_progress(
             percent=percent, note=note, actor=actor, at=at))
 
-    def achieve_goal(self, goal_id: str, *, note: str | None = None, actor: str,
+    def achieve_goal(self, goal_id: str, *, note: str | None = None, actor: ActorLike,
                      expected_version: int | None = None, at: datetime | None = None) -> Outcome:
         """The goal's success criteria are met."""
         return self._change(Goal, goal_id, expected_version, lambda goal: goal.achieve(
             note=note, actor=actor, at=at))
 
-    def abandon_goal(self, goal_id: str, *, reason: str, actor: str,
+    def abandon_goal(self, goal_id: str, *, reason: str, actor: ActorLike,
                      expected_version: int | None = None, at: datetime | None = None) -> Outcome:
         """The mentee drops a goal."""
         return self._change(Goal, goal_id, expected_version, lambda goal: goal.abandon(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.base import Attempt, Outcome, UseCases, profile_id
+from domain.base import ActorLike
 from domain.errors import AlreadyExists
 from domain.mentor_profile import MentorProfile
 
@@ -14,7 +15,7 @@ class MentorUseCases(UseCases):
 
     def register_mentor(self, *, program_id: str, person_id: str, skills: list[str],
                         capacity: int, monthly_minutes: int, experience_years: int = 0,
-                        bio: str | None = None, actor: str,
+                        bio: str | None = None, actor: ActorLike,
                         at: datetime | None = None) -> Outcome:
         """A person offers to mentor in a program."""
         self._open_program(Attempt(self.store, trust_cache=False), program_id)
@@ -27,7 +28,7 @@ class MentorUseCases(UseCases):
 
     def update_mentor(self, program_id: str, person_id: str, *,
                       skills: list[str] | None = None, experience_years: int | None = None,
-                      monthly_minutes: int | None = None, bio: str | None = None, actor: str,
+                      monthly_minutes: int | None = None, bio: str | None = None, actor: ActorLike,
                       expected_version: int | None = None,
                       at: datetime | None = None) -> Outcome:
         """Changes what a mentor offers."""
@@ -38,7 +39,7 @@ class MentorUseCases(UseCases):
                                          actor=actor, at=at))
 
     def change_mentor_capacity(self, program_id: str, person_id: str, *, capacity: int,
-                               actor: str, expected_version: int | None = None,
+                               actor: ActorLike, expected_version: int | None = None,
                                at: datetime | None = None) -> Outcome:
         """Sets how many active mentees a mentor takes."""
         return self._change(
@@ -46,7 +47,7 @@ class MentorUseCases(UseCases):
             lambda mentor: mentor.change_capacity(capacity=capacity, actor=actor, at=at))
 
     def retire_mentor(self, program_id: str, person_id: str, *, reason: str | None,
-                      actor: str, expected_version: int | None = None,
+                      actor: ActorLike, expected_version: int | None = None,
                       at: datetime | None = None) -> Outcome:
         """A mentor stops taking mentees."""
         return self._change(

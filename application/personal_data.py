@@ -7,7 +7,7 @@ from typing import Any
 from application.base import UseCases, parse_id
 from application.ports import PersonalDataVault
 from application.records import describe_event
-from domain.base import PERSON_FIELDS, now
+from domain.base import PERSON_FIELDS, ActorLike, now
 from domain.erasure import Erasure
 from domain.errors import NotFound
 
@@ -15,7 +15,8 @@ from domain.errors import NotFound
 class PersonalDataUseCases(UseCases):
     """GDPR articles 15 and 17 over an immutable log (crypto-shredding)."""
 
-    def erase_person(self, person_id: str, *, reason: str | None, actor: str) -> dict[str, Any]:
+    def erase_person(self, person_id: str, *, reason: str | None,
+                     actor: ActorLike) -> dict[str, Any]:
         """Destroys the person's key (idempotent) and records who erased, when and why."""
         vault = self._vault()
         past = vault.erasures_of(person_id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.base import Attempt, Change, Outcome, UseCases
-from domain.errors import NotFound
-from domain.mentor_profile import MentorProfile, mentor_profile_id
+from domain.base import ActorLike
 from domain.relationship import Relationship
 
 
@@ -14,17 +13,22 @@ class RelationshipUseCases(UseCases):
     """Connection, agreement and the end of a mentoring relationship."""
 
     def request_relationship(self, *, program_id: str, mentor_id: str, mentee_id: str,
-                             message: str, actor: str, at: datetime | None = None) -> Outcome:
-        """A mentee asks a mentor, with a personal message."""
-        attempt = Attempt(self.store, trust_cache=False)
-        self._open_program(attempt, program_id)
-        relationship = Relationship.request(program_id=program_id, mentor_id=mentor_id,
-                                            mentee_id=mentee_id, message=message,
-                                            actor=actor, at=at)
-        self._mentor_of(attempt, relationship, change=False).check_not_retired()
-        return self._create(relationship)
+                             message: str, actor: ActorLike, at: datetime | None = None) -> Outcome:
+        """A mentee asks a mentor, with a personal message; the mentor's profile records the
+        request in the same transaction (one open relationship per mentor and mentee)."""
+        def request(attempt: Attempt) -> Change:
+            self._open_program(attempt, program_id)
+            relationship = Relationship.request(program_id=program_id, mentor_id=mentor_id,
+                                                mentee_id=mentee_id, message=message,
+                                                actor=actor, at=at)
+            mentor = self._mentor_of(attempt, relationship)
+            mentor.receive_request(relationship_id=str(relationship.id),
+                                   mentee_id=relationship.mentee_id, actor=actor, at=at)
+            return Change(relationship, mentor)
 
-    def accept_relationship(self, relationship_id: str, *, actor: str,
+        return self._run(request)
+
+    def accept_relationship(self, relationship_id: str, *, actor: ActorLike,
                             expected_version: int | None = None,
                             at: datetime | None = None) -> Outcome:
         """The mentor accepts: the connection is made and one of their places is taken."""
@@ -39,16 +43,35 @@ class RelationshipUseCases(UseCases):
 
         return self._run(accept, expected_version=expected_version)
 
-    def decline_relationship(self, relationship_id: str, *, reason: str | None, actor: str,
+    def decline_relationship(self, relationship_id: str, *, reason: str | None, actor: ActorLike,
                              expected_version: int | None = None,
                              at: datetime | None = None) -> Outcome:
         """The mentor declines the request."""
-        return self._change(Relationship, relationship_id, expected_version, lambda r: r.decline(
-            reason=reason or "", actor=actor, at=at))
+        def decline(attempt: Attempt) -> Change:
+            relationship = attempt.load(Relationship, relationship_id, expected_version)
+            mentor = self._mentor_of(attempt, relationship)
+            relationship.decline(reason=reason or "", actor=actor, at=at)
+            mentor.close_request(relationship_id=str(relationship.id), actor=actor, at=at)
+            return Change(relationship, mentor)
+
+        return self._run(decline, expected_version=expected_version)
+
+    def withdraw_request(self, relationship_id: str, *, reason: str | None, actor: ActorLike,
+                         expected_version: int | None = None,
+                         at: datetime | None = None) -> Outcome:
+        """The mentee withdraws a request the mentor has not answered."""
+        def withdraw(attempt: Attempt) -> Change:
+            relationship = attempt.load(Relationship, relationship_id, expected_version)
+            mentor = self._mentor_of(attempt, relationship)
+            relationship.withdraw(reason=reason, actor=actor, at=at)
+            mentor.close_request(relationship_id=str(relationship.id), actor=actor, at=at)
+            return Change(relationship, mentor)
+
+        return self._run(withdraw, expected_version=expected_version)
 
     def set_expectations(self, relationship_id: str, *, meeting_every_days: int,
                          session_minutes: int, monthly_minutes_cap: int, topics: list[str],
-                         channel: str, review_every_days: int, actor: str,
+                         channel: str, review_every_days: int, actor: ActorLike,
                          expected_version: int | None = None,
                          at: datetime | None = None) -> Outcome:
         """Both sides agree (or renegotiate) how they will work together."""
@@ -60,14 +83,14 @@ class RelationshipUseCases(UseCases):
                                 channel=channel, review_every_days=review_every_days,
                                 actor=actor, at=at))
 
-    def pause_relationship(self, relationship_id: str, *, reason: str | None, actor: str,
+    def pause_relationship(self, relationship_id: str, *, reason: str | None, actor: ActorLike,
                            expected_version: int | None = None,
                            at: datetime | None = None) -> Outcome:
         """Puts an active relationship on hold."""
         return self._change(Relationship, relationship_id, expected_version, lambda r: r.pause(
             reason=reason, actor=actor, at=at))
 
-    def resume_relationship(self, relationship_id: str, *, actor: str,
+    def resume_relationship(self, relationship_id: str, *, actor: ActorLike,
                             expected_version: int | None = None,
                             at: datetime | None = None) -> Outcome:
         """Takes a paused relationship up again."""
@@ -75,7 +98,7 @@ class RelationshipUseCases(UseCases):
             actor=actor, at=at))
 
     def conclude_relationship(self, relationship_id: str, *, reason: str, outcome: str,
-                              actor: str, expected_version: int | None = None,
+                              actor: ActorLike, expected_version: int | None = None,
                               at: datetime | None = None) -> Outcome:
         """Ends the relationship and frees the mentor's place, in one transaction."""
         def conclude(attempt: Attempt) -> Change:
@@ -86,16 +109,3 @@ class RelationshipUseCases(UseCases):
             return Change(relationship, mentor)
 
         return self._run(conclude, expected_version=expected_version)
-
-    @staticmethod
-    def _mentor_of(attempt: Attempt, relationship: Relationship, *,
-                   change: bool = True) -> MentorProfile:
-        """The relationship's mentor profile, to change (or only to check)."""
-        profile_id = mentor_profile_id(relationship.program_id, relationship.mentor_id)
-        try:
-            if change:
-                return attempt.load(MentorProfile, profile_id)
-            return attempt.check(MentorProfile, profile_id)
-        except NotFound:
-            raise NotFound(f"{relationship.mentor_id} is not a mentor in program "
-                           f"{relationship.program_id}") from None

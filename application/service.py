@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from application.base import Outcome
+from application.departures import DepartureUseCases
 from application.exchanges import ExchangeUseCases
 from application.goals import GoalUseCases
 from application.history import HistoryQueries
@@ -16,6 +17,7 @@ __all__ = ["MentoringService", "Outcome"]
 
 
 class MentoringService(
+    DepartureUseCases,
     ProgramUseCases,
     MentorUseCases,
     RelationshipUseCases,

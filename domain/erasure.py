@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.base import MentoringAggregate, MentoringCreated
+from domain.base import ActorLike, MentoringAggregate, MentoringCreated
 from domain.values import optional_label, require_person
 
 
@@ -27,7 +27,7 @@ class Erasure(MentoringAggregate):
             return f"Personal data of {self.person_id} erased"
 
     @classmethod
-    def record(cls, *, person_id: str, reason: str | None, actor: str,
+    def record(cls, *, person_id: str, reason: str | None, actor: ActorLike,
                at: datetime | None = None) -> Erasure:
         """Records that a person's key was destroyed."""
         return cls._start(

@@ -56,6 +56,12 @@ class VersionMismatch(DomainError):
         self.actual = actual
 
 
+class NotAParticipant(DomainError):
+    """A principal acted for a mentor or mentee who is not part of the aggregate."""
+
+    rule = "acts-for-a-participant"
+
+
 class MentorIsMentee(RuleViolation):
     """A person cannot mentor themselves."""
 
@@ -129,6 +135,31 @@ class MentorRetired(RuleViolation):
     """A retired mentor takes no new mentees."""
 
     rule = "mentor-active"
+
+
+class NotAhead(InvalidValue):
+    """A session is scheduled for a time that has not passed (give or take the clock
+    allowance); a goal's target date is not in the past when it is set."""
+
+    rule = "not-in-the-past"
+
+
+class OutsideTheRelationship(InvalidValue):
+    """A session is held between the connection and now (give or take the allowance)."""
+
+    rule = "held-during-the-relationship"
+
+
+class MentorMonthlyMinutesExceeded(RuleViolation):
+    """The mentor's own monthly minutes, across all their mentees, would be passed."""
+
+    rule = "mentor-monthly-minutes"
+
+
+class OpenRelationshipExists(RuleViolation):
+    """A mentee has one pending or active relationship with a mentor at a time."""
+
+    rule = "one-open-relationship-per-pair"
 
 
 class NothingToChange(InvalidValue):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
-from domain.errors import GoalClosed, InvalidValue, NothingToChange, ProgressOutOfRange
+from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent, now
+from domain.errors import GoalClosed, InvalidValue, NotAhead, NothingToChange, ProgressOutOfRange
 from domain.values import (
     optional_label,
     optional_text,
@@ -20,10 +20,21 @@ CLOSED = ("achieved", "abandoned")
 
 
 def require_date(field: str, value: date) -> date:
-    """Checks a calendar date (not a date-time)."""
+    """Checks a calendar date (not a date-time), between the years 1900 and 3000."""
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidValue(field, "must be an ISO-8601 date (YYYY-MM-DD)")
+    if not 1900 <= value.year < 3000:
+        raise InvalidValue(field, "must be between 1900-01-01 and 3000-01-01")
     return value
+
+
+def require_target_ahead(target: date, when: datetime) -> date:
+    """A target date is set on or after the day it is set (a goal aims ahead)."""
+    target = require_date("target_date", target)
+    if target < when.date():
+        raise NotAhead("target_date", f"{target.isoformat()} has passed (today is "
+                                      f"{when.date().isoformat()}): a goal aims ahead")
+    return target
 
 
 class Goal(MentoringAggregate):
@@ -147,7 +158,7 @@ class Goal(MentoringAggregate):
         target_date: date,
         area: str | None = None,
         relationship_id: str | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> Goal:
         """The mentee writes down what they want to achieve."""
@@ -161,7 +172,7 @@ class Goal(MentoringAggregate):
             title=require_text("title", title, max_length=300),
             area=optional_label("area", area),
             success_criteria=require_text("success_criteria", success_criteria),
-            target_date=require_date("target_date", target_date),
+            target_date=require_target_ahead(target_date, at or now()),
             relationship_id=optional_uuid("relationship_id", relationship_id),
             subject_id=mentee_id,
         )
@@ -173,7 +184,7 @@ class Goal(MentoringAggregate):
         title: str | None = None,
         success_criteria: str | None = None,
         target_date: date | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Changes the goal as the mentee's needs evolve, saying why."""
@@ -190,13 +201,14 @@ class Goal(MentoringAggregate):
             success_criteria=None
             if success_criteria is None
             else require_text("success_criteria", success_criteria),
-            target_date=None if target_date is None else require_date("target_date", target_date),
+            target_date=None if target_date is None
+            else require_target_ahead(target_date, self.clock(at)),
             reason=require_text("reason", reason),
             subject_id=self.mentee_id,
         )
 
     def record_progress(
-        self, *, percent: int, note: str | None, actor: str, at: datetime | None = None
+        self, *, percent: int, note: str | None, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """Records how far along the goal is, 0 to 100."""
         self.check_open()
@@ -207,7 +219,7 @@ class Goal(MentoringAggregate):
             note=optional_text("note", note), subject_id=self.mentee_id,
         )
 
-    def achieve(self, *, note: str | None, actor: str, at: datetime | None = None) -> None:
+    def achieve(self, *, note: str | None, actor: ActorLike, at: datetime | None = None) -> None:
         """The success criteria are met."""
         self.check_open()
         self._trigger(
@@ -215,7 +227,7 @@ class Goal(MentoringAggregate):
             subject_id=self.mentee_id,
         )
 
-    def abandon(self, *, reason: str, actor: str, at: datetime | None = None) -> None:
+    def abandon(self, *, reason: str, actor: ActorLike, at: datetime | None = None) -> None:
         """The mentee drops the goal."""
         self.check_open()
         self._trigger(
@@ -223,7 +235,8 @@ class Goal(MentoringAggregate):
             subject_id=self.mentee_id,
         )
 
-    def link_to(self, *, relationship_id: str, actor: str, at: datetime | None = None) -> None:
+    def link_to(self, *, relationship_id: str, actor: ActorLike,
+                at: datetime | None = None) -> None:
         """Ties the goal to a relationship that works on it."""
         relationship_id = require_uuid("relationship_id", relationship_id)
         if relationship_id in self.relationship_ids:

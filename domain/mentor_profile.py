@@ -6,8 +6,15 @@ from datetime import datetime
 from typing import Any, ClassVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
-from domain.errors import InvalidValue, MentorCapacityExceeded, MentorRetired, NothingToChange
+from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent
+from domain.errors import (
+    InvalidValue,
+    MentorCapacityExceeded,
+    MentorMonthlyMinutesExceeded,
+    MentorRetired,
+    NothingToChange,
+    OpenRelationshipExists,
+)
 from domain.values import (
     optional_text,
     require_label,
@@ -43,6 +50,8 @@ class MentorProfile(MentoringAggregate):
         self.bio: str
         self.retired: bool
         self.active_mentees: dict[str, str]
+        self.pending_requests: dict[str, str]
+        self.minutes_by_month: dict[str, int]
 
     class Registered(MentoringCreated):
         program_id: str
@@ -60,6 +69,7 @@ class MentorProfile(MentoringAggregate):
             mentor.skills, mentor.experience_years = list(self.skills), self.experience_years
             mentor.capacity, mentor.monthly_minutes = self.capacity, self.monthly_minutes
             mentor.bio, mentor.retired, mentor.active_mentees = self.bio, False, {}
+            mentor.pending_requests, mentor.minutes_by_month = {}, {}
 
         def summary(self) -> str:
             return (
@@ -106,12 +116,45 @@ class MentorProfile(MentoringAggregate):
         def summary(self) -> str:
             return "Mentor retired"
 
+    class RequestReceived(MentoringEvent):
+        relationship_id: str
+        mentee_id: str
+
+        def apply(self, mentor: MentorProfile) -> None:
+            pending(mentor)[self.relationship_id] = self.mentee_id
+
+        def summary(self) -> str:
+            return f"Request from mentee {self.mentee_id} (relationship {self.relationship_id})"
+
+    class RequestClosed(MentoringEvent):
+        relationship_id: str
+
+        def apply(self, mentor: MentorProfile) -> None:
+            pending(mentor).pop(self.relationship_id, None)
+
+        def summary(self) -> str:
+            return f"Request closed unanswered or declined (relationship {self.relationship_id})"
+
+    class SessionTimeSpent(MentoringEvent):
+        relationship_id: str
+        session_id: str
+        month: str
+        minutes: int
+
+        def apply(self, mentor: MentorProfile) -> None:
+            spent = minutes(mentor)
+            spent[self.month] = spent.get(self.month, 0) + self.minutes
+
+        def summary(self) -> str:
+            return f"{self.minutes} min given in {self.month} (relationship {self.relationship_id})"
+
     class MenteeAssigned(MentoringEvent):
         relationship_id: str
         mentee_id: str
 
         def apply(self, mentor: MentorProfile) -> None:
             mentor.active_mentees[self.relationship_id] = self.mentee_id
+            pending(mentor).pop(self.relationship_id, None)
 
         def summary(self) -> str:
             return f"Mentee {self.mentee_id} took a place (relationship {self.relationship_id})"
@@ -136,7 +179,7 @@ class MentorProfile(MentoringAggregate):
         monthly_minutes: int,
         experience_years: int = 0,
         bio: str | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> MentorProfile:
         """A person offers to mentor in a program."""
@@ -163,7 +206,7 @@ class MentorProfile(MentoringAggregate):
         experience_years: int | None = None,
         monthly_minutes: int | None = None,
         bio: str | None = None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Changes what the mentor offers."""
@@ -185,7 +228,8 @@ class MentorProfile(MentoringAggregate):
             subject_id=self.person_id,
         )
 
-    def change_capacity(self, *, capacity: int, actor: str, at: datetime | None = None) -> None:
+    def change_capacity(self, *, capacity: int, actor: ActorLike,
+                        at: datetime | None = None) -> None:
         """Sets how many active mentees the mentor takes; current ones stay."""
         self.check_not_retired()
         self._trigger(
@@ -193,7 +237,7 @@ class MentorProfile(MentoringAggregate):
             capacity=require_range("capacity", capacity, 0, 100),
         )
 
-    def retire(self, *, reason: str | None, actor: str, at: datetime | None = None) -> None:
+    def retire(self, *, reason: str | None, actor: ActorLike, at: datetime | None = None) -> None:
         """The mentor stops taking mentees."""
         self.check_not_retired()
         self._trigger(
@@ -202,7 +246,7 @@ class MentorProfile(MentoringAggregate):
         )
 
     def assign_mentee(
-        self, *, relationship_id: str, mentee_id: str, actor: str, at: datetime | None = None
+        self, *, relationship_id: str, mentee_id: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """Takes one place of the mentor's capacity for an accepted relationship."""
         self.check_not_retired()
@@ -217,11 +261,43 @@ class MentorProfile(MentoringAggregate):
         )
 
     def release_mentee(
-        self, *, relationship_id: str, actor: str, at: datetime | None = None
+        self, *, relationship_id: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """Frees the place a concluded relationship held."""
         if relationship_id in self.active_mentees:
             self._trigger(self.MenteeReleased, at, actor=actor, relationship_id=relationship_id)
+
+    def receive_request(self, *, relationship_id: str, mentee_id: str, actor: ActorLike,
+                        at: datetime | None = None) -> None:
+        """A mentee asked: one open relationship per mentor and mentee at a time."""
+        self.check_not_retired()
+        if mentee_id in self.active_mentees.values() or mentee_id in pending(self).values():
+            raise OpenRelationshipExists(
+                f"{mentee_id} already has a pending or active relationship with mentor "
+                f"{self.person_id}")
+        self._trigger(self.RequestReceived, at, actor=actor, relationship_id=relationship_id,
+                      mentee_id=mentee_id)
+
+    def close_request(self, *, relationship_id: str, actor: ActorLike,
+                      at: datetime | None = None) -> None:
+        """A request ended without a connection (declined or withdrawn)."""
+        if relationship_id in pending(self):
+            self._trigger(self.RequestClosed, at, actor=actor, relationship_id=relationship_id)
+
+    def spend_time(self, *, relationship_id: str, session_id: str, month: str, minutes: int,
+                   actor: ActorLike, at: datetime | None = None) -> None:
+        """A session was held: its minutes count against the mentor's monthly minutes."""
+        self.check_monthly_minutes(month, minutes)
+        self._trigger(self.SessionTimeSpent, at, actor=actor, relationship_id=relationship_id,
+                      session_id=session_id, month=month, minutes=minutes)
+
+    def check_monthly_minutes(self, month: str, more: int) -> None:
+        """The mentor's limit across all their mentees (the guide's last step)."""
+        spent = minutes(self).get(month, 0)
+        if spent + more > self.monthly_minutes:
+            raise MentorMonthlyMinutesExceeded(
+                f"{month}: mentor {self.person_id} has given {spent} of {self.monthly_minutes} "
+                f"min this month; {more} more would pass their limit")
 
     def check_not_retired(self) -> None:
         if self.retired:
@@ -240,8 +316,24 @@ class MentorProfile(MentoringAggregate):
             "bio": self.bio,
             "retired": self.retired,
             "active_mentees": len(self.active_mentees),
+            "pending_requests": len(pending(self)),
+            "minutes_by_month": dict(sorted(minutes(self).items())),
             "capacity_left": max(self.capacity - len(self.active_mentees), 0),
             "version": self.version,
             "created_on": self.created_on,
             "modified_on": self.modified_on,
         }
+
+
+def pending(mentor: MentorProfile) -> dict[str, str]:
+    """The mentor's unanswered requests (snapshots taken before they were kept have none)."""
+    if "pending_requests" not in mentor.__dict__:
+        mentor.pending_requests = {}
+    return mentor.pending_requests
+
+
+def minutes(mentor: MentorProfile) -> dict[str, int]:
+    """Minutes given per month (snapshots taken before they were kept have none)."""
+    if "minutes_by_month" not in mentor.__dict__:
+        mentor.minutes_by_month = {}
+    return mentor.minutes_by_month

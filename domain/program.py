@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
+from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent
 from domain.errors import NothingToChange, ProgramClosed
 from domain.values import optional_text, require_text
 
@@ -51,7 +51,7 @@ class Program(MentoringAggregate):
 
     @classmethod
     def create(
-        cls, *, name: str, description: str | None, actor: str, at: datetime | None = None
+        cls, *, name: str, description: str | None, actor: ActorLike, at: datetime | None = None
     ) -> Program:
         """Starts a program."""
         return cls._start(
@@ -63,7 +63,7 @@ class Program(MentoringAggregate):
         )
 
     def update(
-        self, *, name: str | None = None, description: str | None = None, actor: str,
+        self, *, name: str | None = None, description: str | None = None, actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Renames or redescribes the program."""
@@ -78,7 +78,7 @@ class Program(MentoringAggregate):
             description=None if description is None else optional_text("description", description),
         )
 
-    def close(self, *, reason: str | None, actor: str, at: datetime | None = None) -> None:
+    def close(self, *, reason: str | None, actor: ActorLike, at: datetime | None = None) -> None:
         """Ends the program: nothing new starts in it."""
         self.check_open()
         self._trigger(self.Closed, at, actor=actor, reason=optional_text("reason", reason))

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from uuid import uuid4
 
-from domain.base import MentoringAggregate, MentoringCreated, MentoringEvent
+from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent
 from domain.errors import (
     InvalidTransition,
     InvalidValue,
     MentorIsMentee,
     MonthlyTimeCapExceeded,
+    NotAhead,
     NotConnected,
+    OutsideTheRelationship,
     RelationshipConcluded,
     UnknownFeedback,
     UnknownSession,
 )
 from domain.values import (
-    aware,
     optional_text,
     optional_uuid,
     require_choice,
+    require_instant,
     require_label,
     require_person,
     require_range,
@@ -34,6 +36,10 @@ FEEDBACK_KINDS = ("constructive", "praise")
 EXPERIENCE_KINDS = ("challenge", "success", "concern")
 CHANNELS = ("video", "in_person", "phone", "chat")
 CONNECTED = ("active", "paused")
+
+
+# How far the client's clock may be from ours when it says "now".
+CLOCK_ALLOWANCE = timedelta(minutes=15)
 
 
 def month_of(instant: datetime) -> str:
@@ -111,6 +117,17 @@ class Relationship(MentoringAggregate):
 
         def summary(self) -> str:
             return "Mentor declined the request"
+
+    class Withdrawn(MentoringEvent):
+        reason: str
+        subject_id: str
+        PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("reason",)
+
+        def apply(self, rel: Relationship) -> None:
+            rel.status, rel.decline_reason = STATUS_AFTER[type(self)], self.reason
+
+        def summary(self) -> str:
+            return "Mentee withdrew the request"
 
     class ConnectionEstablished(MentoringEvent):
         def apply(self, rel: Relationship) -> None:
@@ -367,7 +384,7 @@ class Relationship(MentoringAggregate):
         mentor_id: str,
         mentee_id: str,
         message: str,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> Relationship:
         """A mentee asks a mentor, with a personal message."""
@@ -386,17 +403,26 @@ class Relationship(MentoringAggregate):
             subject_id=mentee_id,
         )
 
-    def accept(self, *, actor: str, at: datetime | None = None) -> None:
+    def accept(self, *, actor: ActorLike, at: datetime | None = None) -> None:
         """The mentor accepts: the connection is established."""
         self.check_status("accept", ("requested",))
         self._trigger(self.ConnectionEstablished, at, actor=actor)
 
-    def decline(self, *, reason: str, actor: str, at: datetime | None = None) -> None:
+    def decline(self, *, reason: str, actor: ActorLike, at: datetime | None = None) -> None:
         """The mentor declines the request."""
         self.check_status("decline", ("requested",))
         self._trigger(
             self.Declined, at, actor=actor, reason=optional_text("reason", reason),
             subject_id=self.mentor_id,
+        )
+
+    def withdraw(self, *, reason: str | None, actor: ActorLike,
+                 at: datetime | None = None) -> None:
+        """The mentee withdraws a request the mentor has not answered."""
+        self.check_status("withdraw", ("requested",))
+        self._trigger(
+            self.Withdrawn, at, actor=actor, reason=optional_text("reason", reason),
+            subject_id=self.mentee_id,
         )
 
     def set_expectations(
@@ -408,7 +434,7 @@ class Relationship(MentoringAggregate):
         topics: list[str],
         channel: str,
         review_every_days: int,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Both sides agree (or renegotiate) how they will work together."""
@@ -438,12 +464,13 @@ class Relationship(MentoringAggregate):
         scheduled_for: datetime,
         duration_minutes: int,
         agenda: str | None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> str:
         """Books a session; returns its id."""
         self.check_active()
-        scheduled_for = aware("scheduled_for", scheduled_for)
+        scheduled_for = require_instant("scheduled_for", scheduled_for)
+        self.check_scheduled_ahead(scheduled_for, self.clock(at))
         require_range("duration_minutes", duration_minutes, 5, 480)
         self.check_monthly_cap(scheduled_for, duration_minutes, include_scheduled=True)
         session_id = uuid4().hex
@@ -468,13 +495,14 @@ class Relationship(MentoringAggregate):
         mentee_on_time: bool,
         mentee_prepared: bool,
         notes: str | None,
-        actor: str,
+        actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Records that a scheduled session took place."""
         self.check_active()
         self.check_scheduled(session_id)
-        held_at = aware("held_at", held_at)
+        held_at = require_instant("held_at", held_at)
+        self.check_held_in_the_relationship(held_at, self.clock(at))
         require_range("duration_minutes", duration_minutes, 1, 480)
         self.check_monthly_cap(held_at, duration_minutes, include_scheduled=False)
         self._trigger(
@@ -491,7 +519,7 @@ class Relationship(MentoringAggregate):
         )
 
     def cancel_session(
-        self, *, session_id: str, cancelled_by: str, reason: str | None, actor: str,
+        self, *, session_id: str, cancelled_by: str, reason: str | None, actor: ActorLike,
         at: datetime | None = None,
     ) -> None:
         """Calls off a scheduled session."""
@@ -508,7 +536,7 @@ class Relationship(MentoringAggregate):
         )
 
     def miss_session(
-        self, *, session_id: str, missed_by: str, actor: str, at: datetime | None = None
+        self, *, session_id: str, missed_by: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """Records a no-show."""
         self.check_connected()
@@ -522,7 +550,7 @@ class Relationship(MentoringAggregate):
         )
 
     def receive_feedback(
-        self, *, from_role: str, kind: str, text: str, goal_id: str | None, actor: str,
+        self, *, from_role: str, kind: str, text: str, goal_id: str | None, actor: ActorLike,
         at: datetime | None = None,
     ) -> str:
         """Records feedback given by one side to the other; returns its id."""
@@ -543,7 +571,7 @@ class Relationship(MentoringAggregate):
         return feedback_id
 
     def acknowledge_feedback(
-        self, *, feedback_id: str, actor: str, at: datetime | None = None
+        self, *, feedback_id: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """The receiver says they took the feedback in."""
         self.check_connected()
@@ -552,7 +580,7 @@ class Relationship(MentoringAggregate):
         self._trigger(self.FeedbackAcknowledged, at, actor=actor, feedback_id=feedback_id)
 
     def share_experience(
-        self, *, kind: str, text: str, actor: str, at: datetime | None = None
+        self, *, kind: str, text: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """The mentee shares a challenge, a success or a concern."""
         self.check_connected()
@@ -566,7 +594,7 @@ class Relationship(MentoringAggregate):
         )
 
     def apply_advice(
-        self, *, advice: str, outcome: str | None, actor: str, at: datetime | None = None
+        self, *, advice: str, outcome: str | None, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """The mentee put a piece of advice into practice."""
         self.check_connected()
@@ -580,7 +608,7 @@ class Relationship(MentoringAggregate):
         )
 
     def report_progress(
-        self, *, note: str, goal_id: str | None, actor: str, at: datetime | None = None
+        self, *, note: str, goal_id: str | None, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """The mentee tells the mentor how far they got."""
         self.check_connected()
@@ -594,7 +622,7 @@ class Relationship(MentoringAggregate):
         )
 
     def express_gratitude(
-        self, *, message: str, actor: str, at: datetime | None = None
+        self, *, message: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """The mentee thanks the mentor."""
         self.check_connected()
@@ -608,7 +636,7 @@ class Relationship(MentoringAggregate):
 
     def review(
         self, *, mentor_satisfaction: int, mentee_satisfaction: int, notes: str | None,
-        actor: str, at: datetime | None = None,
+        actor: ActorLike, at: datetime | None = None,
     ) -> None:
         """A periodic review: both sides rate the relationship from 1 to 5."""
         self.check_connected()
@@ -622,7 +650,7 @@ class Relationship(MentoringAggregate):
             subject_id=self.mentee_id,
         )
 
-    def pause(self, *, reason: str | None, actor: str, at: datetime | None = None) -> None:
+    def pause(self, *, reason: str | None, actor: ActorLike, at: datetime | None = None) -> None:
         """Puts an active relationship on hold."""
         self.check_status("pause", ("active",))
         self._trigger(
@@ -630,13 +658,13 @@ class Relationship(MentoringAggregate):
             subject_id=self.mentee_id,
         )
 
-    def resume(self, *, actor: str, at: datetime | None = None) -> None:
+    def resume(self, *, actor: ActorLike, at: datetime | None = None) -> None:
         """Takes a paused relationship up again."""
         self.check_status("resume", ("paused",))
         self._trigger(self.Resumed, at, actor=actor)
 
     def conclude(
-        self, *, reason: str, outcome: str, actor: str, at: datetime | None = None
+        self, *, reason: str, outcome: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
         """Ends the relationship; it can only be read afterwards."""
         self.check_connected()
@@ -675,6 +703,21 @@ class Relationship(MentoringAggregate):
     def check_scheduled(self, session_id: str) -> None:
         if session_id not in self.scheduled_sessions:
             raise UnknownSession(f"no scheduled session {session_id!r}")
+
+    def check_scheduled_ahead(self, scheduled_for: datetime, now: datetime) -> None:
+        if scheduled_for < now - CLOCK_ALLOWANCE:
+            raise NotAhead("scheduled_for", f"{scheduled_for.isoformat()} has passed (now is "
+                                            f"{now.isoformat()}): sessions are booked ahead")
+
+    def check_held_in_the_relationship(self, held_at: datetime, now: datetime) -> None:
+        if self.connected_at is not None and held_at < self.connected_at:
+            raise OutsideTheRelationship(
+                "held_at", f"{held_at.isoformat()} is before the connection was established "
+                           f"({self.connected_at.isoformat()})")
+        if held_at > now + CLOCK_ALLOWANCE:
+            raise OutsideTheRelationship(
+                "held_at", f"{held_at.isoformat()} has not happened yet (now is "
+                           f"{now.isoformat()})")
 
     def check_monthly_cap(self, when: datetime, minutes: int, *, include_scheduled: bool) -> None:
         if self.expectations is None:
@@ -740,6 +783,7 @@ class Relationship(MentoringAggregate):
 STATUS_AFTER: dict[type[MentoringEvent | MentoringCreated], str] = {
     Relationship.Requested: "requested",
     Relationship.Declined: "declined",
+    Relationship.Withdrawn: "withdrawn",
     Relationship.ConnectionEstablished: "active",
     Relationship.Paused: "paused",
     Relationship.Resumed: "active",

@@ -51,7 +51,7 @@ Row = dict[str, Any]
 # Relationship events that change nothing here but the row's version (and touch the month).
 UNCOUNTED = (Relationship.SessionScheduled, Relationship.FeedbackAcknowledged,
              Relationship.ExperienceShared, Relationship.AdviceApplied,
-             Relationship.ProgressReported, Relationship.GratitudeExpressed)
+             Relationship.ProgressReported, Relationship.GratitudeExpressed, Relationship.Withdrawn)
 
 
 class ProgramHealth(ReadModel):

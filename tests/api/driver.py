@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
 
 ADMIN_SECRET = "test-admin-secret-0123456789abcdef"
+# The service refuses sessions booked in the past and goals aiming behind them: tests
+# that need fixed dates use next year's; those that hold a session use "in a moment".
+NEXT_YEAR = datetime.now(UTC).year + 1
+
+
+def moment(minutes: int = 5) -> str:
+    """An instant a few minutes from now (within the clock allowance), ISO-8601."""
+    return (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
 EXPECTATIONS = {
     "meeting_every_days": 14,
     "session_minutes": 60,
@@ -72,7 +81,8 @@ class Driver:
     def goal(self, program_id: str, mentee_id: str = "mentee-1", **extra: Any) -> str:
         return str(ok(self.client.post("/v1/goals", json={
             "program_id": program_id, "mentee_id": mentee_id, "title": "Lead a design review",
-            "success_criteria": "Two reviews with good feedback", "target_date": "2026-09-30",
+            "success_criteria": "Two reviews with good feedback",
+            "target_date": f"{NEXT_YEAR}-09-30",
             **extra}), 201)["id"])
 
     def relationship_state(self, relationship_id: str) -> dict[str, Any]:

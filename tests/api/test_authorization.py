@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.driver import Driver
+from tests.api.driver import NEXT_YEAR, Driver
 
 WRITERS = ("admin", "integration")
 READERS = ("admin", "integration", "analyst")
@@ -50,7 +50,7 @@ def families(role: str, ids: dict[str, str]) -> list[Family]:
                WRITERS, body={"kind": "success", "text": "it went well"}),
         Family("define goal", "POST", "/v1/goals", WRITERS, 201,
                {"program_id": program, "mentee_id": "mentee-1", "title": "t",
-                "success_criteria": "c", "target_date": "2026-10-01"}),
+                "success_criteria": "c", "target_date": f"{NEXT_YEAR}-10-01"}),
         Family("read goal", "GET", f"/v1/goals/{goal}", READERS),
         Family("goal command", "POST", f"/v1/goals/{goal}/progress", WRITERS,
                body={"percent": 10}),

@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.driver import Driver, is_problem, ok
+from tests.api.driver import NEXT_YEAR, Driver, is_problem, ok
 
 
 def test_define_goal_answers_201_open(client: TestClient, driver: Driver) -> None:
     program_id = driver.program()
     response = client.post("/v1/goals", json={
         "program_id": program_id, "mentee_id": "mentee-1", "title": "Lead a review",
-        "success_criteria": "Two reviews", "target_date": "2026-09-30", "area": "leadership"})
+        "success_criteria": "Two reviews", "target_date": f"{NEXT_YEAR}-09-30",
+        "area": "leadership"})
     body = ok(response, 201)
     assert (body["version"], body["status"]) == (1, "open")
     goal = ok(client.get(response.headers["location"]))
-    assert goal["target_date"] == "2026-09-30" and goal["area"] == "leadership"
+    assert goal["target_date"] == f"{NEXT_YEAR}-09-30" and goal["area"] == "leadership"
 
 
 def test_goal_revisions_change_fields_and_count(client: TestClient, driver: Driver) -> None:
     goal_id = driver.goal(driver.program())
     ok(client.post(f"/v1/goals/{goal_id}/revisions",
-                   json={"target_date": "2026-12-15", "reason": "Reorganisation"}))
+                   json={"target_date": f"{NEXT_YEAR}-12-15", "reason": "Reorganisation"}))
     goal = ok(client.get(f"/v1/goals/{goal_id}"))
     assert (goal["target_date"], goal["revisions"], goal["title"]) == (
-        "2026-12-15", 1, "Lead a design review")
+        f"{NEXT_YEAR}-12-15", 1, "Lead a design review")
     is_problem(client.post(f"/v1/goals/{goal_id}/revisions", json={"reason": "nothing"}),
                422, "nothing-to-change")
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.idempotency import IdempotencyMiddleware
 from mentoring.bootstrap import build_runtime
 from mentoring.settings import Settings
-from tests.api.driver import ADMIN_SECRET, Driver, is_problem, ok
+from tests.api.driver import ADMIN_SECRET, NEXT_YEAR, Driver, is_problem, ok
 
 
 def event_count(client: TestClient) -> int:
@@ -23,7 +23,7 @@ def test_retry_with_the_same_key_replays_the_first_response(client: TestClient,
                                                             driver: Driver) -> None:
     _, relationship_id = driver.active_relationship()
     url = f"/v1/relationships/{relationship_id}/sessions"
-    body = {"scheduled_for": "2026-05-04T09:00:00Z", "duration_minutes": 45}
+    body = {"scheduled_for": f"{NEXT_YEAR}-05-04T09:00:00Z", "duration_minutes": 45}
     first = client.post(url, json=body, headers={"Idempotency-Key": "book-1"})
     events = event_count(client)
     second = client.post(url, json=body, headers={"Idempotency-Key": "book-1"})

@@ -24,8 +24,8 @@ def test_metrics_count_requests_by_route_template(client: TestClient, driver: Dr
     assert ('mentoring_http_requests_total{method="GET",'
             'route="/v1/relationships/{relationship_id}",status="200"} 1.0') in text
     assert "mentoring_http_request_duration_seconds_bucket" in text
-    assert "mentoring_events_appended_total 6.0" in text
-    assert "mentoring_event_store_last_position 6.0" in text
+    assert "mentoring_events_appended_total 7.0" in text
+    assert "mentoring_event_store_last_position 7.0" in text
 
 
 def test_metrics_show_each_projections_position_and_lag(client: TestClient, driver: Driver,
@@ -34,7 +34,7 @@ def test_metrics_show_each_projections_position_and_lag(client: TestClient, driv
     runtime.runner().catch_up_all()
     text = client.get("/metrics").text
     for name in ("relationship_summaries", "program_health", "audit_trail"):
-        assert f'mentoring_projection_position{{name="{name}"}} 6.0' in text
+        assert f'mentoring_projection_position{{name="{name}"}} 7.0' in text
         assert f'mentoring_projection_lag_events{{name="{name}"}} 0.0' in text
 
 

@@ -15,7 +15,7 @@ def test_erasure_makes_the_mentees_text_read_as_erased(client: TestClient,
     erased = ok(client.post("/v1/people/mentee-9/erasure", json={"reason": "GDPR #1"}))
     assert erased["person_id"] == "mentee-9" and erased["already_erased"] is False
     state = driver.relationship_state(relationship_id)
-    assert state["status"] == "active"
+    assert state["status"] == "concluded"  # erasure ends what the person was part of
     history = ok(client.get("/v1/events?after=0&limit=100"))["items"]
     assert history[-1]["type"] == "PersonalDataErased"
     assert "Would you mentor me?" not in str(history)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi.testclient import TestClient
 
-from tests.api.driver import EXPECTATIONS, Driver, is_problem, ok
+from tests.api.driver import EXPECTATIONS, NEXT_YEAR, Driver, is_problem, moment, ok
 
 
 def test_create_program_answers_201_with_id_version_location_and_etag(client: TestClient) -> None:
@@ -65,17 +67,19 @@ def test_set_expectations_then_read_them_back(client: TestClient, driver: Driver
 
 def test_session_scheduled_then_held(client: TestClient, driver: Driver) -> None:
     _, relationship_id = driver.active_relationship()
+    when = moment(5)
     scheduled = client.post(f"/v1/relationships/{relationship_id}/sessions", json={
-        "scheduled_for": "2026-03-02T15:00:00Z", "duration_minutes": 60, "agenda": "reviews"})
+        "scheduled_for": when, "duration_minutes": 60, "agenda": "reviews"})
     session_id = ok(scheduled, 201)["session_id"]
-    assert driver.relationship_state(relationship_id)["next_session_at"] == "2026-03-02T15:00:00Z"
+    next_session = driver.relationship_state(relationship_id)["next_session_at"]
+    assert datetime.fromisoformat(next_session) == datetime.fromisoformat(when)
     held = client.post(f"/v1/relationships/{relationship_id}/sessions/{session_id}/held", json={
-        "held_at": "2026-03-02T15:05:00+00:00", "duration_minutes": 55,
-        "mentee_on_time": True, "mentee_prepared": False})
+        "held_at": when, "duration_minutes": 55, "mentee_on_time": True,
+        "mentee_prepared": False})
     assert ok(held)["status"] == "active"
     relationship = driver.relationship_state(relationship_id)
     assert relationship["counts"]["sessions_held"] == 1
-    assert relationship["minutes_by_month"] == {"2026-03": 55}
+    assert relationship["minutes_by_month"] == {when[:7]: 55}
 
 
 def test_session_past_the_monthly_cap_is_refused_with_the_rule(
@@ -84,16 +88,17 @@ def test_session_past_the_monthly_cap_is_refused_with_the_rule(
     _, relationship_id = driver.active_relationship()
     for day in ("02", "09", "16"):
         ok(client.post(f"/v1/relationships/{relationship_id}/sessions", json={
-            "scheduled_for": f"2026-03-{day}T15:00:00Z", "duration_minutes": 60}), 201)
+            "scheduled_for": f"{NEXT_YEAR}-03-{day}T15:00:00Z", "duration_minutes": 60}), 201)
     refused = client.post(f"/v1/relationships/{relationship_id}/sessions", json={
-        "scheduled_for": "2026-03-23T15:00:00Z", "duration_minutes": 60})
+        "scheduled_for": f"{NEXT_YEAR}-03-23T15:00:00Z", "duration_minutes": 60})
     is_problem(refused, 409, "monthly-time-cap")
 
 
 def test_sessions_cancelled_and_missed_are_counted(client: TestClient, driver: Driver) -> None:
     _, relationship_id = driver.active_relationship()
     sessions = [ok(client.post(f"/v1/relationships/{relationship_id}/sessions", json={
-        "scheduled_for": f"2026-04-0{day}T10:00:00Z", "duration_minutes": 30}), 201)["session_id"]
+        "scheduled_for": f"{NEXT_YEAR}-04-0{day}T10:00:00Z", "duration_minutes": 30}),
+        201)["session_id"]
         for day in (1, 2)]
     ok(client.post(f"/v1/relationships/{relationship_id}/sessions/{sessions[0]}/cancel",
                    json={"cancelled_by": "mentor", "reason": "travel"}))
@@ -102,7 +107,7 @@ def test_sessions_cancelled_and_missed_are_counted(client: TestClient, driver: D
     counts = driver.relationship_state(relationship_id)["counts"]
     assert counts["sessions_cancelled"] == 1 and counts["mentee_no_shows"] == 1
     is_problem(client.post(f"/v1/relationships/{relationship_id}/sessions/{sessions[1]}/held",
-                           json={"held_at": "2026-04-02T10:00:00Z", "duration_minutes": 30,
+                           json={"held_at": moment(), "duration_minutes": 30,
                                  "mentee_on_time": True, "mentee_prepared": True}),
                409, "session-scheduled-first")
 

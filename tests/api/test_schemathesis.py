@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.driver import ADMIN_SECRET, Driver, ok
+from tests.api.driver import ADMIN_SECRET, NEXT_YEAR, Driver, ok
 
 pytestmark = pytest.mark.slow
 AUTH = {"Authorization": f"Bearer {ADMIN_SECRET}"}
@@ -44,7 +44,7 @@ def real_ids(client: TestClient) -> dict[str, str]:
     driver = Driver(client)
     program_id, relationship_id = driver.active_relationship()
     session = ok(client.post(f"/v1/relationships/{relationship_id}/sessions", json={
-        "scheduled_for": "2026-06-01T10:00:00Z", "duration_minutes": 30}), 201)
+        "scheduled_for": f"{NEXT_YEAR}-06-01T10:00:00Z", "duration_minutes": 30}), 201)
     feedback = ok(client.post(f"/v1/relationships/{relationship_id}/feedback", json={
         "from_role": "mentee", "kind": "praise", "text": "Great session"}))
     key = ok(client.post("/v1/api-keys", json={"role": "viewer"}), 201)

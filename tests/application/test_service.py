@@ -159,8 +159,9 @@ def test_accepting_connects_and_takes_a_place_of_the_mentor(world: World) -> Non
     assert (outcome.version, outcome.status) == (2, "active")
     assert world.service.relationship(rel)["connected_at"] == at(days=2)
     mentor = world.service.mentor(world.program_id, MENTOR)
-    assert (mentor["active_mentees"], mentor["capacity_left"], mentor["version"]) == (1, 1, 2)
-    assert world.types(str(mentor["id"]))[-1] == "MenteeAssigned"
+    assert (mentor["active_mentees"], mentor["capacity_left"], mentor["version"]) == (1, 1, 3)
+    assert world.types(str(mentor["id"]))[-2:] == ["RequestReceived", "MenteeAssigned"]
+    assert mentor["pending_requests"] == 0
 
 
 def test_accepting_beyond_capacity_changes_neither_aggregate(service: MentoringService) -> None:
@@ -255,7 +256,7 @@ def _with_feedback(w: World) -> tuple[str, dict[str, Any]]:
 RELATIONSHIP_COMMANDS: dict[str, tuple[Setup, str]] = {
     "decline_relationship": (_requested({"reason": "No time"}), "Declined"),
     "set_expectations": (_connected(EXPECTATIONS), "ExpectationsSet"),
-    "schedule_session": (_connected({"scheduled_for": at(days=10), "duration_minutes": 60,
+    "schedule_session": (_connected({"scheduled_for": at(days=25), "duration_minutes": 60,
                                      "agenda": None}), "SessionScheduled"),
     "hold_session": (_with_session({"held_at": at(days=10), "duration_minutes": 55,
                                     "mentee_on_time": True, "mentee_prepared": True,

@@ -63,9 +63,11 @@ def with_expectations(*, cap: int = 120, session_minutes: int = 60) -> Relations
 
 
 def schedule(rel: Relationship, *, minutes: int = 60, on: datetime | None = None) -> str:
+    """Books a session (by default on day 5), two days ahead of it."""
+    when = on or at(days=5)
     session_id = rel.schedule_session(
-        scheduled_for=on or at(days=5), duration_minutes=minutes, agenda=None,
-        actor=MENTOR, at=at(days=3),
+        scheduled_for=when, duration_minutes=minutes, agenda=None,
+        actor=MENTOR, at=min(when - timedelta(days=2), max(at(days=3), rel.modified_on)),
     )
     settled(rel)
     return session_id
@@ -73,9 +75,10 @@ def schedule(rel: Relationship, *, minutes: int = 60, on: datetime | None = None
 
 def hold(rel: Relationship, session_id: str, *, minutes: int = 60,
          on: datetime | None = None) -> None:
+    when = on or at(days=5)
     rel.hold_session(
-        session_id=session_id, held_at=on or at(days=5), duration_minutes=minutes,
-        mentee_on_time=True, mentee_prepared=True, notes=None, actor=MENTOR, at=at(days=5),
+        session_id=session_id, held_at=when, duration_minutes=minutes,
+        mentee_on_time=True, mentee_prepared=True, notes=None, actor=MENTOR, at=when,
     )
     settled(rel)
 

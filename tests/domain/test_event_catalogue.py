@@ -14,15 +14,15 @@ from domain.program import Program
 from domain.relationship import Relationship
 
 CATALOGUE = {
-    Relationship: ["Requested", "Declined", "ConnectionEstablished", "ExpectationsSet",
+    Relationship: ["Requested", "Declined", "Withdrawn", "ConnectionEstablished", "ExpectationsSet",
                    "SessionScheduled", "SessionHeld", "SessionCancelled", "SessionMissed",
                    "FeedbackReceived", "FeedbackAcknowledged", "ExperienceShared",
                    "AdviceApplied", "ProgressReported", "GratitudeExpressed", "Reviewed",
                    "Paused", "Resumed", "Concluded"],
     Goal: ["Defined", "Revised", "ProgressRecorded", "Achieved", "Abandoned",
            "LinkedToRelationship"],
-    MentorProfile: ["Registered", "Updated", "CapacityChanged", "Retired", "MenteeAssigned",
-                    "MenteeReleased"],
+    MentorProfile: ["Registered", "Updated", "CapacityChanged", "Retired", "RequestReceived",
+                    "RequestClosed", "MenteeAssigned", "MenteeReleased", "SessionTimeSpent"],
     Program: ["Created", "Updated", "Closed"],
 }
 EVENTS = [(aggregate, name) for aggregate, names in CATALOGUE.items() for name in names]

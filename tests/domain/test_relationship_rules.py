@@ -214,7 +214,8 @@ def test_scheduling_a_session_past_the_monthly_cap_is_refused() -> None:
     rel = with_expectations(cap=120)
     schedule(rel, minutes=60, on=at(days=5))
     schedule(rel, minutes=60, on=at(days=6))
-    error = refused(rel, lambda r: _schedule(r, scheduled_for=at(days=7), duration_minutes=5),
+    error = refused(rel, lambda r: _schedule(r, scheduled_for=at(days=7), duration_minutes=5,
+                                             at=at(days=4)),
                     MonthlyTimeCapExceeded)
     assert error.rule == "monthly-time-cap"
 
