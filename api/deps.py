@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from api.errors import ProblemError
 from application.service import MentoringService
+from domain.base import Actor
 from domain.errors import InvalidValue, NotFound
 from domain.values import require_instant
 from infrastructure.api_keys import ApiKey, KeyStore
@@ -108,6 +109,18 @@ def require_unlimited_admin(principal: Annotated[ApiKey, Depends(require_role(*A
 
 
 Admin = Annotated[ApiKey, Depends(require_unlimited_admin)]
+
+
+def require_people_manager(
+        principal: Annotated[ApiKey, Depends(require_role(*COMMAND_ROLES))]) -> ApiKey:
+    """An admin or integration key not limited to programs: a person spans programs."""
+    if principal.program_ids is not None:
+        raise ProblemError(403, "forbidden", "this needs a key that is not limited to "
+                           "programs")
+    return principal
+
+
+PeopleManager = Annotated[ApiKey, Depends(require_people_manager)]
 Writer = Annotated[ApiKey, Depends(require_role(*COMMAND_ROLES))]
 Reader = Annotated[ApiKey, Depends(require_role(*READ_ROLES))]
 DashboardReader = Annotated[ApiKey, Depends(require_role(*DASHBOARD_ROLES))]
@@ -153,36 +166,51 @@ IdempotencyKey = Annotated[str | None, Header(
 )]
 
 
+ON_BEHALF_OF = r"^(mentor|mentee|hr_admin):[A-Za-z0-9_.:@-]{1,200}$"
+OnBehalfOf = Annotated[str | None, Header(
+    alias="On-Behalf-Of", pattern=ON_BEHALF_OF,
+    description="Whom the key acts for, recorded in the events and the audit trail: "
+                "`mentee:<person id>`, `mentor:<person id>` (a participant of what the "
+                "command changes) or `hr_admin:<person id>`.")]
+
+
 @dataclass(frozen=True)
 class CommandContext:
-    """Who runs a command, and at which version they expect the aggregate."""
+    """Who runs a command (and for whom), and at which version they expect the aggregate."""
 
     principal: ApiKey
     expected_version: int | None
+    on_behalf_of: str | None = None
 
     @property
-    def actor(self) -> str:
-        return self.principal.actor
+    def actor(self) -> Actor:
+        """The principal, and the person it acts for (from ``On-Behalf-Of``), if any."""
+        if self.on_behalf_of is None:
+            return Actor(self.principal.actor)
+        role, _, person = self.on_behalf_of.partition(":")
+        return Actor(self.principal.actor, role, person)
 
 
 def command_context(
     principal: Writer,
     version: Annotated[int | None, Depends(expected_version)],
+    on_behalf_of: OnBehalfOf = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandContext:
     # The Idempotency-Key is handled by the idempotency middleware; it is declared here so
     # that it appears in the OpenAPI document of every command.
     del idempotency_key
-    return CommandContext(principal, version)
+    return CommandContext(principal, version, on_behalf_of)
 
 
-def create_context(principal: Writer, idempotency_key: IdempotencyKey = None) -> ApiKey:
+def create_context(principal: Writer, on_behalf_of: OnBehalfOf = None,
+                   idempotency_key: IdempotencyKey = None) -> CommandContext:
     del idempotency_key
-    return principal
+    return CommandContext(principal, None, on_behalf_of)
 
 
 CommandDep = Annotated[CommandContext, Depends(command_context)]
-CreatorDep = Annotated[ApiKey, Depends(create_context)]
+CreatorDep = Annotated[CommandContext, Depends(create_context)]
 
 
 @dataclass(frozen=True)

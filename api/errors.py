@@ -21,6 +21,7 @@ from domain.errors import (
     ConcurrentUpdate,
     DomainError,
     InvalidValue,
+    NotAParticipant,
     NotFound,
     RuleViolation,
     VersionMismatch,
@@ -78,6 +79,8 @@ def status_of(error: DomainError) -> int:
     """The HTTP status a domain error means (most specific class first)."""
     if isinstance(error, VersionMismatch):
         return 412
+    if isinstance(error, NotAParticipant):
+        return 403
     if isinstance(error, NotFound):
         return 404
     if isinstance(error, InvalidValue):

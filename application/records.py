@@ -32,6 +32,7 @@ def describe_event(event: Any, position: int | None = None) -> dict[str, Any]:
         "type": event_name(event),
         "occurred_at": event.timestamp,
         "actor": event.actor,
+        "on_behalf_of": event.on_behalf_of,
         "summary": event.summary(),
         "data": event_data(event),
     }

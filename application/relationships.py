@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.base import Attempt, Change, Outcome, UseCases
-from domain.base import ActorLike
+from domain.base import ActorLike, bookkeeping
 from domain.relationship import Relationship
 
 
@@ -23,7 +23,8 @@ class RelationshipUseCases(UseCases):
                                                 actor=actor, at=at)
             mentor = self._mentor_of(attempt, relationship)
             mentor.receive_request(relationship_id=str(relationship.id),
-                                   mentee_id=relationship.mentee_id, actor=actor, at=at)
+                                   mentee_id=relationship.mentee_id,
+                                   actor=bookkeeping(actor), at=at)
             return Change(relationship, mentor)
 
         return self._run(request)
@@ -37,7 +38,8 @@ class RelationshipUseCases(UseCases):
             mentor = self._mentor_of(attempt, relationship)
             relationship.accept(actor=actor, at=at)
             mentor.assign_mentee(relationship_id=str(relationship.id),
-                                 mentee_id=relationship.mentee_id, actor=actor, at=at)
+                                 mentee_id=relationship.mentee_id,
+                                 actor=bookkeeping(actor), at=at)
             # One transaction: the place is taken if and only if the connection is made.
             return Change(relationship, mentor)
 
@@ -51,7 +53,8 @@ class RelationshipUseCases(UseCases):
             relationship = attempt.load(Relationship, relationship_id, expected_version)
             mentor = self._mentor_of(attempt, relationship)
             relationship.decline(reason=reason or "", actor=actor, at=at)
-            mentor.close_request(relationship_id=str(relationship.id), actor=actor, at=at)
+            mentor.close_request(relationship_id=str(relationship.id),
+                                 actor=bookkeeping(actor), at=at)
             return Change(relationship, mentor)
 
         return self._run(decline, expected_version=expected_version)
@@ -64,7 +67,8 @@ class RelationshipUseCases(UseCases):
             relationship = attempt.load(Relationship, relationship_id, expected_version)
             mentor = self._mentor_of(attempt, relationship)
             relationship.withdraw(reason=reason, actor=actor, at=at)
-            mentor.close_request(relationship_id=str(relationship.id), actor=actor, at=at)
+            mentor.close_request(relationship_id=str(relationship.id),
+                                 actor=bookkeeping(actor), at=at)
             return Change(relationship, mentor)
 
         return self._run(withdraw, expected_version=expected_version)
@@ -105,7 +109,8 @@ class RelationshipUseCases(UseCases):
             relationship = attempt.load(Relationship, relationship_id, expected_version)
             mentor = self._mentor_of(attempt, relationship)
             relationship.conclude(reason=reason, outcome=outcome, actor=actor, at=at)
-            mentor.release_mentee(relationship_id=str(relationship.id), actor=actor, at=at)
+            mentor.release_mentee(relationship_id=str(relationship.id),
+                                  actor=bookkeeping(actor), at=at)
             return Change(relationship, mentor)
 
         return self._run(conclude, expected_version=expected_version)

@@ -122,6 +122,9 @@ class Actor:
     principal: str
     role: str | None = None
     person_id: str | None = None
+    # The command's own aggregate checked the person already: this is its bookkeeping on
+    # another aggregate (a mentor's profile counting a mentee's request, say).
+    bookkeeping: bool = False
 
     def __post_init__(self) -> None:
         require_label("actor", self.principal, max_length=200)
@@ -135,6 +138,10 @@ class Actor:
     def on_behalf_of(self) -> str | None:
         """``"mentee:emp-7"``: whom the principal acted for."""
         return None if self.role is None else f"{self.role}:{self.person_id}"
+
+    def for_bookkeeping(self) -> Actor:
+        """The same actor, for the side effects of a command checked elsewhere."""
+        return Actor(self.principal, self.role, self.person_id, bookkeeping=True)
 
     def stamp(self, event: Any) -> None:
         """Records whom the principal acted for on the event (envelope metadata)."""
@@ -153,9 +160,14 @@ def as_actor(actor: str | Actor) -> Actor:
     return actor if isinstance(actor, Actor) else Actor(actor)
 
 
+def bookkeeping(actor: str | Actor) -> Actor:
+    """The actor of a command's side effects on another aggregate (checked on its own)."""
+    return as_actor(actor).for_bookkeeping()
+
+
 def check_participant(actor: Actor, state: dict[str, Any]) -> None:
     """A principal acting for a mentor or mentee acts for a participant of this aggregate."""
-    if actor.role not in PARTICIPANT_FIELDS:
+    if actor.role not in PARTICIPANT_FIELDS or actor.bookkeeping:
         return  # an HR admin acts for the organisation, on anything
     if all(state.get(field) != actor.person_id for field in PARTICIPANT_FIELDS[actor.role]):
         raise NotAParticipant(

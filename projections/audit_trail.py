@@ -63,6 +63,12 @@ ALL_EVENTS = (*events_of(Relationship), *events_of(Goal), *events_of(MentorProfi
               *events_of(Program), *events_of(Erasure))
 
 
+def actor_of(event: Any) -> str:
+    """Who did it, as the trail says it: the principal, and whom it acted for."""
+    behalf = event.on_behalf_of
+    return event.actor if behalf is None else f"{event.actor} for {behalf}"
+
+
 def entry_hash(previous: str, entry: dict[str, Any]) -> str:
     canonical = canonical_entry(entry)
     return hashlib.sha256((previous + canonical).encode()).hexdigest()
@@ -98,7 +104,7 @@ class AuditTrail(ReadModel):
             "aggregate_id": aggregate_id, "version": event.originator_version,
             "position": position, "aggregate_type": aggregate_name(event),
             "type": event_name(event), "occurred_at": iso(event.timestamp),
-            "actor": event.actor, "summary": event.summary(),
+            "actor": actor_of(event), "summary": event.summary(),
         }
         entry["hash"] = entry_hash(head["hash"], entry)
         # A repeated or skipped version fails the batch: the primary key and this check.

@@ -34,14 +34,14 @@ def scoped_goal(service: MentoringService, principal: ApiKey, goal_id: str) -> s
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
-def define_goal(body: s.GoalCreate, principal: CreatorDep, service: ServiceDep,
+def define_goal(body: s.GoalCreate, command: CreatorDep, service: ServiceDep,
                 response: Response) -> dict[str, Any]:
     """The mentee defines a goal: title, success criteria, target date (status `open`)."""
-    check_program_access(principal, body.program_id)
+    check_program_access(command.principal, body.program_id)
     outcome = service.define_goal(
         program_id=body.program_id, mentee_id=body.mentee_id, title=body.title,
         success_criteria=body.success_criteria, target_date=body.target_date, area=body.area,
-        relationship_id=body.relationship_id, actor=principal.actor)
+        relationship_id=body.relationship_id, actor=command.actor)
     return created(response, outcome, f"/v1/goals/{outcome.id}")
 
 

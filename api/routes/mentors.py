@@ -45,14 +45,14 @@ def scoped_mentor(service: MentoringService, principal: ApiKey, program_id: str,
 
 @router.post("/mentors", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
-def register_mentor(body: MentorCreate, principal: CreatorDep, service: ServiceDep,
+def register_mentor(body: MentorCreate, command: CreatorDep, service: ServiceDep,
                     response: Response) -> dict[str, Any]:
     """Registers a person as a mentor in a program (skills, capacity, monthly minutes)."""
-    check_program_access(principal, body.program_id)
+    check_program_access(command.principal, body.program_id)
     outcome = service.register_mentor(
         program_id=body.program_id, person_id=body.person_id, skills=body.skills,
         capacity=body.capacity, monthly_minutes=body.monthly_minutes,
-        experience_years=body.experience_years, bio=body.bio, actor=principal.actor)
+        experience_years=body.experience_years, bio=body.bio, actor=command.actor)
     program, person = quote(body.program_id, safe=""), quote(body.person_id, safe="")
     location = f"/v1/programs/{program}/mentors/{person}"
     return created(response, outcome, location)

@@ -34,13 +34,13 @@ def scoped_program(service: MentoringService, principal: ApiKey, program_id: str
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 409, 422, 503))
-def create_program(body: ProgramCreate, principal: CreatorDep, service: ServiceDep,
+def create_program(body: ProgramCreate, command: CreatorDep, service: ServiceDep,
                    response: Response) -> dict[str, Any]:
     """Creates a program (admin, or an integration key not limited to programs)."""
-    if principal.program_ids is not None:
+    if command.principal.program_ids is not None:
         raise ProblemError(403, "forbidden", "a key limited to programs cannot create programs")
     outcome = service.create_program(name=body.name, description=body.description,
-                                               actor=principal.actor)
+                                               actor=command.actor)
     return created(response, outcome, f"/v1/programs/{outcome.id}")
 
 

@@ -36,13 +36,13 @@ def scoped(service: MentoringService, principal: ApiKey, relationship_id: str) -
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
-def request_relationship(body: s.RelationshipCreate, principal: CreatorDep,
+def request_relationship(body: s.RelationshipCreate, command: CreatorDep,
                          service: ServiceDep, response: Response) -> dict[str, Any]:
     """A mentee asks a mentor for mentoring, with a personal message (status `requested`)."""
-    check_program_access(principal, body.program_id)
+    check_program_access(command.principal, body.program_id)
     outcome = service.request_relationship(
         program_id=body.program_id, mentor_id=body.mentor_id, mentee_id=body.mentee_id,
-        message=body.message, actor=principal.actor)
+        message=body.message, actor=command.actor)
     return created(response, outcome, f"/v1/relationships/{outcome.id}")
 
 
@@ -74,6 +74,17 @@ def decline_relationship(relationship_id: str, command: CommandDep, service: Ser
     scoped(service, command.principal, relationship_id)
     outcome = service.decline_relationship(
         relationship_id, reason=reason, actor=command.actor,
+        expected_version=command.expected_version)
+    return answer(response, outcome)
+
+
+@router.post("/{relationship_id}/withdraw", response_model=CommandResult, responses=ERRORS)
+def withdraw_request(relationship_id: str, command: CommandDep, service: ServiceDep,
+                     response: Response, body: s.Withdraw | None = None) -> dict[str, Any]:
+    """The mentee withdraws a request the mentor has not answered (status `withdrawn`)."""
+    scoped(service, command.principal, relationship_id)
+    outcome = service.withdraw_request(
+        relationship_id, reason=body.reason if body else None, actor=command.actor,
         expected_version=command.expected_version)
     return answer(response, outcome)
 

@@ -11,13 +11,14 @@ from api.schemas.common import AggregateId, example
 
 
 class EventPublic(BaseModel):
-    position: int = Field(description="Gap-free position in the global feed.")
-    aggregate: str = Field(description="Relationship, Goal, MentorProfile or Program.")
+    position: int = Field(description="Position in the global feed: ordered, not gap-free.")
+    aggregate: str = Field(description="Relationship, Goal, MentorProfile, Program or Erasure.")
     aggregate_id: str
     version: int
     type: str = Field(description="The event name, e.g. SessionHeld.")
     occurred_at: datetime
-    actor: str
+    actor: str = Field(description="The principal: `api-key:<id>`, or a system.")
+    on_behalf_of: str | None = Field(None, description="Whom it acted for, e.g. `mentee:<id>`.")
     summary: str
     data: dict[str, Any]
 

@@ -16,6 +16,16 @@ class ErasureRequest(BaseModel):
                                                     "(a ticket number), not personal data.")
 
 
+class Departure(BaseModel):
+    """What a departure ended, by aggregate id."""
+
+    person_id: str
+    withdrawn: list[str] = Field(description="Their pending requests, as mentee.")
+    declined: list[str] = Field(description="Requests to them, as mentor, never answered.")
+    concluded: list[str] = Field(description="Their relationships, reason participant_left.")
+    retired: list[str] = Field(description="Their mentor profiles.")
+
+
 class ErasurePublic(BaseModel):
     """The erasure record: whose data, when, and whether it had happened already."""
 

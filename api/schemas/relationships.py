@@ -44,6 +44,12 @@ class Decline(BaseModel):
     reason: OptionalText = None
 
 
+class Withdraw(BaseModel):
+    model_config = example(reason="Found a mentor in my own team.")
+
+    reason: OptionalText = None
+
+
 class Expectations(BaseModel):
     model_config = example(meeting_every_days=14, session_minutes=60, monthly_minutes_cap=180,
                            topics=["design reviews", "career"], channel="video",
