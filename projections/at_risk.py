@@ -1,248 +1,226 @@
-"""At-risk relationships: the facts per relationship, and the reasons computed as of a time.
+"""At-risk relationships: the facts per relationship, now and at every past instant.
 
-The view stores facts (last session, agreed interval, last review, no-show streak) and,
-for each reason that applies, the instant from which it holds (``risk_1`` <= ... <=
-``risk_4``: e.g. last session + 2 x the interval, connection + 14 days). Which reasons hold
-depends on "now": a relationship has k reasons at ``now`` when ``risk_k <= now`` and
+``at_risk_facts`` holds each relationship's current facts (last session, agreed
+cadences, reviews, no-show streak, feedback waiting, concerns, goals...) and, for each
+reason that applies (``risk_rules``), the instant from which it holds (``risk_1`` <=
+... <= ``risk_12``). A relationship has k reasons at T when ``risk_k <= T`` and
 ``risk_(k+1)`` is later or absent, so the database finds a page of them, most reasons
-first, with an index; their figures are computed for that page only.
+first, with an index.
+
+``at_risk_history`` keeps every version of the facts with the time it held from and to,
+so the reasons as of a past instant T are computed from the facts as they were at T.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
 from typing import Any
 
+from domain.goal import Goal
 from domain.relationship import STATUS_AFTER, Relationship
-from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
-from projections.sql import Table, iso, parse_time, read_rows
+from projections.risk_rules import MAX_REASONS, RECENT_SESSIONS, risk_times
+from projections.sql import Table, iso
 
 Row = dict[str, Any]
-
-NO_EXPECTATIONS_AFTER_DAYS = 14
-LOW_SATISFACTION = 2  # a review scored at or below this by either side
-REPEATED_NO_SHOWS = 2  # missed sessions in a row, with no session held between them
+RISKS = tuple(f"risk_{k}" for k in range(1, MAX_REASONS + 1))
+OPEN = "9999-12-31T23:59:59.999999+00:00"  # valid_to of the current version
 
 FACTS = Table(
     name="at_risk_facts",
     key=("relationship_id",),
-    columns=("program_id", "mentor_id", "mentee_id", "status", "version", "connected_at",
-             "expectations_set_at", "meeting_every_days", "resumed_at", "last_session_at",
+    columns=("program_id", "mentor_id", "mentee_id", "status", "version", "changes",
+             "requested_at", "connected_at", "expectations_set_at", "meeting_every_days",
+             "review_every_days", "resumed_at", "paused_at", "last_session_at",
              "last_review_at", "last_mentor_satisfaction", "last_mentee_satisfaction",
-             "no_shows_in_a_row", "no_shows_by_mentee", "no_shows_by_mentor",
-             "risk_1", "risk_2", "risk_3", "risk_4"),
+             "review_low", "previous_review_low", "no_shows_in_a_row", "no_shows_by_mentee",
+             "no_shows_by_mentor", "no_show_streak_since", "pending_feedback", "concern_at",
+             "recent_sessions", "goals", *RISKS),
+    json_columns=frozenset({"pending_feedback", "recent_sessions", "goals"}),
     ddl=(
-        """CREATE TABLE IF NOT EXISTS {table} (
-            relationship_id TEXT PRIMARY KEY,
-            program_id TEXT NOT NULL,
-            mentor_id TEXT NOT NULL,
-            mentee_id TEXT NOT NULL,
-            status TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            connected_at TEXT,
-            expectations_set_at TEXT,
-            meeting_every_days INTEGER,
-            resumed_at TEXT,
-            last_session_at TEXT,
-            last_review_at TEXT,
-            last_mentor_satisfaction INTEGER,
-            last_mentee_satisfaction INTEGER,
-            no_shows_in_a_row INTEGER NOT NULL,
-            no_shows_by_mentee INTEGER NOT NULL,
-            no_shows_by_mentor INTEGER NOT NULL,
-            risk_1 TEXT, risk_2 TEXT, risk_3 TEXT, risk_4 TEXT
-        )""",
-        "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, status)",
+        "CREATE TABLE IF NOT EXISTS {table} (relationship_id TEXT PRIMARY KEY, "
+        "program_id TEXT NOT NULL, mentor_id TEXT NOT NULL, mentee_id TEXT NOT NULL, "
+        "status TEXT NOT NULL, version INTEGER NOT NULL, changes INTEGER NOT NULL, "
+        "requested_at TEXT NOT NULL, connected_at TEXT, expectations_set_at TEXT, "
+        "meeting_every_days INTEGER, review_every_days INTEGER, resumed_at TEXT, "
+        "paused_at TEXT, last_session_at TEXT, last_review_at TEXT, "
+        "last_mentor_satisfaction INTEGER, last_mentee_satisfaction INTEGER, "
+        "review_low INTEGER, previous_review_low INTEGER, no_shows_in_a_row INTEGER NOT NULL, "
+        "no_shows_by_mentee INTEGER NOT NULL, no_shows_by_mentor INTEGER NOT NULL, "
+        "no_show_streak_since TEXT, pending_feedback TEXT NOT NULL, concern_at TEXT, "
+        "recent_sessions TEXT NOT NULL, goals TEXT NOT NULL, "
+        + ", ".join(f"{risk} TEXT" for risk in RISKS) + ")",
         # Pages of at-risk relationships: in id order among many, or by risk time among few.
         "CREATE INDEX IF NOT EXISTS {table}_risky ON {table} (program_id, relationship_id) "
         "WHERE risk_1 IS NOT NULL",
-        *(f"CREATE INDEX IF NOT EXISTS {{table}}_risk_{k} ON {{table}} (program_id, risk_{k}) "
-          f"WHERE risk_{k} IS NOT NULL" for k in range(1, 5)),
+        *(f"CREATE INDEX IF NOT EXISTS {{table}}_{risk} ON {{table}} (program_id, {risk}) "
+          f"WHERE {risk} IS NOT NULL" for risk in RISKS),
     ),
 )
-SELECT_OPEN_OF_PROGRAM = "program_id = %s AND status IN ('active', 'paused')"
-# A reason that holds whatever the time asked (repeated no-shows) counts from the dawn of time.
-ALWAYS = "0001-01-01T00:00:00.000000+00:00"
-MICROSECOND = timedelta(microseconds=1)
+HISTORY = Table(
+    name="at_risk_history",
+    key=("relationship_id", "seq"),
+    columns=("program_id", "valid_from", "valid_to", "first_risk", "facts"),
+    json_columns=frozenset({"facts"}),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            relationship_id TEXT NOT NULL, seq INTEGER NOT NULL, program_id TEXT NOT NULL,
+            valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, first_risk TEXT,
+            facts TEXT NOT NULL, PRIMARY KEY (relationship_id, seq))""",
+         "CREATE INDEX IF NOT EXISTS {table}_when ON {table} (program_id, valid_to) "
+         "WHERE first_risk IS NOT NULL"),
+)
+GOALS = Table(
+    name="at_risk_goals",
+    key=("goal_id",),
+    columns=("relationship_ids", "target_date", "status", "version"),
+    json_columns=frozenset({"relationship_ids"}),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            goal_id TEXT PRIMARY KEY, relationship_ids TEXT NOT NULL, target_date TEXT NOT NULL,
+            status TEXT NOT NULL, version INTEGER NOT NULL)""",),
+)
+HISTORY_FIELDS = tuple(c for c in FACTS.all_columns if c not in RISKS)
 
 
 class AtRisk(ReadModel):
-    """The facts behind the at-risk reasons, one row per relationship."""
+    """The facts behind the at-risk reasons: one current row per relationship, and every
+    earlier version of it."""
 
     name = "at_risk"
-    tables = (FACTS,)
-
-    def after_batch(self, batch: Batch, before: Any) -> None:
-        """Stores, for each changed relationship, from when each of its reasons holds."""
-        for row in batch.rows(FACTS).dirty():
-            times = risk_times(row)
-            for k in range(1, MAX_REASONS + 1):
-                row[f"risk_{k}"] = times[k - 1] if k <= len(times) else None
+    tables = (FACTS, HISTORY, GOALS)
 
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
-        batch.rows(FACTS).preload(ids_of(events))
+        batch.rows(FACTS).preload(ids_of(events, *events_of(Relationship)))
+        batch.rows(GOALS).preload(ids_of(events, *events_of(Goal)))
 
     @on(Relationship.Requested)
     def _requested(self, batch: Batch, event: Relationship.Requested, position: int) -> None:
-        batch.rows(FACTS).put({
+        at = iso(event.timestamp)
+        row = batch.rows(FACTS).put({
             "relationship_id": id_text(event.originator_id), "program_id": event.program_id,
-            "mentor_id": event.mentor_id, "mentee_id": event.mentee_id,
-            "status": "requested", "version": 1, "connected_at": None,
-            "expectations_set_at": None, "meeting_every_days": None, "resumed_at": None,
-            "last_session_at": None, "last_review_at": None,
-            "last_mentor_satisfaction": None, "last_mentee_satisfaction": None,
+            "mentor_id": event.mentor_id, "mentee_id": event.mentee_id, "status": "requested",
+            "version": 1, "changes": 0, "requested_at": at,
+            **dict.fromkeys(("connected_at", "expectations_set_at", "meeting_every_days",
+                             "review_every_days", "resumed_at", "paused_at",
+                             "last_session_at", "last_review_at", "last_mentor_satisfaction",
+                             "last_mentee_satisfaction", "review_low", "previous_review_low",
+                             "no_show_streak_since", "concern_at", *RISKS)),
             "no_shows_in_a_row": 0, "no_shows_by_mentee": 0, "no_shows_by_mentor": 0,
-            "risk_1": None, "risk_2": None, "risk_3": None, "risk_4": None,
-        })
+            "pending_feedback": {}, "recent_sessions": [], "goals": {}})
+        self.settle(batch, row, at or "")
 
     @on(*(c for c in events_of(Relationship) if c is not Relationship.Requested))
     def _changed(self, batch: Batch, event: Any, position: int) -> None:
         row = batch.rows(FACTS).get(id_text(event.originator_id))
         assert row is not None, f"no facts for {event.originator_id}"
         advance(row, event)
-        kind, at = type(event), iso(event.timestamp)
-        row["status"] = STATUS_AFTER.get(kind, row["status"])
-        if kind is Relationship.ConnectionEstablished:
-            row["connected_at"] = at
-        elif kind is Relationship.Resumed:
-            row["resumed_at"] = at
-        elif kind is Relationship.ExpectationsSet:
-            row["expectations_set_at"] = row["expectations_set_at"] or at
-            row["meeting_every_days"] = event.meeting_every_days
-        elif kind is Relationship.SessionHeld:
-            held = iso(event.held_at)
-            row["last_session_at"] = max(filter(None, (row["last_session_at"], held)))
-            row["no_shows_in_a_row"] = 0
-        elif kind is Relationship.SessionMissed:
-            row["no_shows_in_a_row"] += 1
-            row[f"no_shows_by_{event.missed_by}"] += 1
-        elif kind is Relationship.Reviewed:
-            row["last_review_at"] = at
-            row["last_mentor_satisfaction"] = event.mentor_satisfaction
-            row["last_mentee_satisfaction"] = event.mentee_satisfaction
+        at = iso(event.timestamp) or ""
+        row["status"] = STATUS_AFTER.get(type(event), row["status"])
+        FOLLOW.get(type(event), lambda *_: None)(row, event, at)
+        self.settle(batch, row, at)
+
+    @on(*events_of(Goal))
+    def _goal(self, batch: Batch, event: Any, position: int) -> None:
+        goals, goal_id = batch.rows(GOALS), id_text(event.originator_id)
+        if isinstance(event, Goal.Defined):
+            goal = goals.put({"goal_id": goal_id, "relationship_ids": [], "status": "open",
+                              "target_date": event.target_date.isoformat(), "version": 1})
+            linked = [event.relationship_id] if event.relationship_id else []
+        else:
+            found = goals.get(goal_id)
+            assert found is not None, f"no goal row for {goal_id}"
+            goal, linked = found, []
+            advance(goal, event)
+            if isinstance(event, Goal.LinkedToRelationship):
+                linked = [event.relationship_id]
+            elif isinstance(event, Goal.Revised) and event.target_date is not None:
+                goal["target_date"] = event.target_date.isoformat()
+            elif isinstance(event, Goal.Achieved | Goal.Abandoned):
+                goal["status"] = "closed"
+        goal["relationship_ids"] = sorted({*goal["relationship_ids"], *linked})
+        for relationship_id in goal["relationship_ids"]:
+            row = batch.rows(FACTS).get(relationship_id)
+            if row is None:
+                continue  # a goal linked to a relationship this view never saw
+            row["goals"] = {k: v for k, v in row["goals"].items() if k != goal_id}
+            if goal["status"] == "open":
+                row["goals"][goal_id] = goal["target_date"]
+            self.settle(batch, row, iso(event.timestamp) or "")
+
+    def settle(self, batch: Batch, row: Row, at: str) -> None:
+        """The facts changed at ``at``: new risk instants, and a new version in the history
+        (the previous one held until ``at``)."""
+        times = risk_times(row)
+        for k, risk in enumerate(RISKS):
+            row[risk] = times[k] if k < len(times) else None
+        if row["changes"]:
+            batch.update(HISTORY, (row["relationship_id"], row["changes"]), {"valid_to": at})
+        row["changes"] += 1
+        batch.insert(HISTORY, {
+            "relationship_id": row["relationship_id"], "seq": row["changes"],
+            "program_id": row["program_id"], "valid_from": at, "valid_to": OPEN,
+            "first_risk": row["risk_1"], "facts": {f: row[f] for f in HISTORY_FIELDS}})
 
 
-def days_between(earlier: str | None, now: datetime) -> float | None:
-    start = parse_time(earlier)
-    return None if start is None else round((now - start).total_seconds() / 86400, 2)
+def _connected(row: Row, event: Any, at: str) -> None:
+    row["connected_at"] = at
 
 
-def session_clock(row: dict[str, Any]) -> str:
-    """Since when the no-session clock runs: a resumption or the agreement restarts it too."""
-    return str(max(filter(None, (row["last_session_at"], row["expectations_set_at"],
-                                 row["resumed_at"]))))
+def _agreed(row: Row, event: Relationship.ExpectationsSet, at: str) -> None:
+    row["expectations_set_at"] = row["expectations_set_at"] or at
+    row["meeting_every_days"] = event.meeting_every_days
+    row["review_every_days"] = event.review_every_days
 
 
-def after_days(start: str, days: float) -> datetime:
-    """The first instant more than ``days`` after ``start``."""
-    begun = parse_time(start)
-    assert begun is not None
-    return begun + timedelta(days=days) + MICROSECOND
+def _paused(row: Row, event: Any, at: str) -> None:
+    row["paused_at"] = at
 
 
-@dataclass(frozen=True)
-class RiskRule:
-    """One reason a relationship may be at risk: its code, from when it holds (None: it
-    does not), and the figures that explain it as of a time."""
-
-    code: str
-    starts: Callable[[Row], str | None]
-    figures: Callable[[Row, datetime], dict[str, Any]]
+def _resumed(row: Row, event: Any, at: str) -> None:
+    row["resumed_at"], row["paused_at"] = at, None
 
 
-def _no_session_starts(row: Row) -> str | None:
-    every = row["meeting_every_days"]
-    if row["status"] != "active" or not every:
-        return None
-    return iso(after_days(session_clock(row), 2 * every))
+def _held(row: Row, event: Relationship.SessionHeld, at: str) -> None:
+    held = iso(event.held_at)
+    row["last_session_at"] = max(filter(None, (row["last_session_at"], held)))
+    row["no_shows_in_a_row"], row["no_show_streak_since"], row["concern_at"] = 0, None, None
+    row["recent_sessions"] = [*row["recent_sessions"],
+                              [at, event.mentee_on_time, event.mentee_prepared]
+                              ][-RECENT_SESSIONS:]
 
 
-def _no_session_figures(row: Row, now: datetime) -> dict[str, Any]:
-    return {"days_without_session": days_between(session_clock(row), now),
-            "meeting_every_days": row["meeting_every_days"],
-            "last_session_at": row["last_session_at"]}
+def _missed(row: Row, event: Relationship.SessionMissed, at: str) -> None:
+    row["no_shows_in_a_row"] += 1
+    row[f"no_shows_by_{event.missed_by}"] += 1
+    if row["no_shows_in_a_row"] == 2:
+        row["no_show_streak_since"] = at
 
 
-def _no_expectations_starts(row: Row) -> str | None:
-    if not row["connected_at"] or row["expectations_set_at"]:
-        return None
-    return iso(after_days(row["connected_at"], NO_EXPECTATIONS_AFTER_DAYS))
+def _reviewed(row: Row, event: Relationship.Reviewed, at: str) -> None:
+    row["last_review_at"] = at
+    row["last_mentor_satisfaction"] = event.mentor_satisfaction
+    row["last_mentee_satisfaction"] = event.mentee_satisfaction
+    row["previous_review_low"] = row["review_low"]
+    row["review_low"] = min(event.mentor_satisfaction, event.mentee_satisfaction)
 
 
-def _low_satisfaction_starts(row: Row) -> str | None:
-    if row["last_review_at"] is None or min(
-            row["last_mentor_satisfaction"], row["last_mentee_satisfaction"]) > LOW_SATISFACTION:
-        return None
-    return str(row["last_review_at"])
+def _feedback(row: Row, event: Relationship.FeedbackReceived, at: str) -> None:
+    row["pending_feedback"] = {**row["pending_feedback"], event.feedback_id: at}
 
 
-RULES = (
-    RiskRule("no_session_for_2x_interval", _no_session_starts, _no_session_figures),
-    RiskRule("no_expectations_14_days_after_connection", _no_expectations_starts,
-             lambda row, now: {"days_since_connection": days_between(row["connected_at"], now),
-                               "connected_at": row["connected_at"]}),
-    RiskRule("low_review_satisfaction", _low_satisfaction_starts,
-             lambda row, now: {"mentor_satisfaction": row["last_mentor_satisfaction"],
-                               "mentee_satisfaction": row["last_mentee_satisfaction"],
-                               "reviewed_at": row["last_review_at"],
-                               "threshold": LOW_SATISFACTION}),
-    RiskRule("repeated_no_shows",
-             lambda row: ALWAYS if row["no_shows_in_a_row"] >= REPEATED_NO_SHOWS else None,
-             lambda row, now: {"no_shows_in_a_row": row["no_shows_in_a_row"],
-                               "by_mentee": row["no_shows_by_mentee"],
-                               "by_mentor": row["no_shows_by_mentor"]}),
-)
-MAX_REASONS = len(RULES)
-# Each rule has a risk_k column in the view (a new rule needs a new column, and a rebuild).
-assert MAX_REASONS == 4, "add a risk_k column to FACTS for each new rule"
+def _acknowledged(row: Row, event: Relationship.FeedbackAcknowledged, at: str) -> None:
+    row["pending_feedback"] = {k: v for k, v in row["pending_feedback"].items()
+                               if k != event.feedback_id}
 
 
-def risk_times(row: Row) -> list[str]:
-    """From when each reason holds (sorted): a relationship has k reasons at ``now`` exactly
-    when its k-th time is <= now and its (k+1)-th is later or absent. Stored (risk_1..4),
-    they let the database find, count and order the reasons of "now" with an index."""
-    if row["status"] not in ("active", "paused"):
-        return []
-    return sorted(start for rule in RULES if (start := rule.starts(row)) is not None)
+def _shared(row: Row, event: Relationship.ExperienceShared, at: str) -> None:
+    if event.kind == "concern":
+        row["concern_at"] = row["concern_at"] or at
 
 
-def reasons_for(row: Row, now: datetime) -> list[dict[str, Any]]:
-    """Why a relationship is at risk as of ``now``, each reason a code with its figures."""
-    at = iso(now) or ""
-    return [{"code": rule.code, **rule.figures(row, now)} for rule in RULES
-            if (start := rule.starts(row)) is not None and start <= at]
-
-
-def at_risk_of_program(cursor: TranslatingCursor, table: str, program_id: str, now: datetime,
-                       *, limit: int | None = None,
-                       after: tuple[int, str] | None = None) -> list[dict[str, Any]]:
-    """Open relationships of a program with at least one reason as of ``now``, most reasons
-    first, then by id; up to ``limit`` after the (reasons, relationship id) ``after``.
-
-    Each number of reasons is one indexed query on the stored risk times, so a page reads
-    about ``limit`` rows however many relationships the program has."""
-    at = iso(now)
-    found: list[dict[str, Any]] = []
-    start = after[0] if after else MAX_REASONS
-    for k in range(start, 0, -1):
-        wanted = None if limit is None else limit - len(found)
-        if wanted is not None and wanted <= 0:
-            break
-        where = f"program_id = %s AND risk_{k} <= %s"
-        params: list[Any] = [program_id, at]
-        if k < MAX_REASONS:
-            where += f" AND (risk_{k + 1} IS NULL OR risk_{k + 1} > %s)"
-            params.append(at)
-        if after and k == after[0]:
-            where += " AND relationship_id > %s"
-            params.append(after[1])
-        order = "relationship_id" + (f" LIMIT {int(wanted)}" if wanted is not None else "")
-        for row in read_rows(cursor, FACTS, table, where, params, order=order):
-            found.append({"relationship_id": row["relationship_id"],
-                          "program_id": row["program_id"], "mentor_id": row["mentor_id"],
-                          "mentee_id": row["mentee_id"], "status": row["status"],
-                          "reasons": reasons_for(row, now)})
-    return found
+FOLLOW: dict[type, Any] = {
+    Relationship.ConnectionEstablished: _connected, Relationship.ExpectationsSet: _agreed,
+    Relationship.Paused: _paused, Relationship.Resumed: _resumed,
+    Relationship.SessionHeld: _held, Relationship.SessionMissed: _missed,
+    Relationship.Reviewed: _reviewed, Relationship.FeedbackReceived: _feedback,
+    Relationship.FeedbackAcknowledged: _acknowledged, Relationship.ExperienceShared: _shared,
+}

@@ -76,6 +76,8 @@ class Batch:
         self._cache = cache  # rows committed by earlier batches, when this writer owns them
         self._rows: dict[str, Rows] = {}
         self._inserts: dict[str, tuple[Table, list[dict[str, Any]]]] = {}
+        self._sums: dict[str, tuple[Table, dict[tuple[Any, ...], int]]] = {}
+        self._updates: dict[str, tuple[Table, dict[tuple[Any, ...], dict[str, Any]]]] = {}
 
     def rows(self, table: Table) -> Rows:
         if table.name not in self._rows:
@@ -88,6 +90,15 @@ class Batch:
         """Queues a row to insert (never update): a second insert of a key fails the batch."""
         self._inserts.setdefault(table.name, (table, []))[1].append(row)
 
+    def update(self, table: Table, key: tuple[Any, ...], values: dict[str, Any]) -> None:
+        """Sets columns of an existing row without reading it (written after the inserts)."""
+        self._updates.setdefault(table.name, (table, {}))[1].setdefault(key, {}).update(values)
+
+    def add(self, table: Table, key: tuple[Any, ...], amount: int) -> None:
+        """Adds to the one value column of a row (made at 0 if missing), without reading it."""
+        sums = self._sums.setdefault(table.name, (table, {}))[1]
+        sums[key] = sums.get(key, 0) + amount
+
     def flush(self) -> None:
         for rows in self._rows.values():
             rows.flush()
@@ -95,6 +106,31 @@ class Batch:
             write_rows(self.cursor, self.kind, table, self.tables[table.name], new_rows,
                        upsert=False)
         self._inserts.clear()
+        for table, updates in self._updates.values():
+            physical = self.tables[table.name]
+            for columns, keys in group_by_columns(updates).items():
+                sets = ", ".join(f"{c} = %s" for c in columns)
+                where = " AND ".join(f"{k} = %s" for k in table.key)
+                self.cursor.executemany(f"UPDATE {physical} SET {sets} WHERE {where}",
+                                        [(*values, *key) for key, values in keys])
+        self._updates.clear()
+        for table, sums in self._sums.values():
+            (column,) = table.columns
+            write_rows(self.cursor, self.kind, table, self.tables[table.name],
+                       # Zero sums are written too: the rows do not depend on the batching.
+                       [{**dict(zip(table.key, key, strict=True)), column: amount}
+                        for key, amount in sums.items()], upsert=True, add=True)
+        self._sums.clear()
+
+
+def group_by_columns(updates: dict[tuple[Any, ...], dict[str, Any]]
+                     ) -> dict[tuple[str, ...], list[tuple[tuple[Any, ...], tuple[Any, ...]]]]:
+    """Row updates grouped by the columns they set, for one statement per group."""
+    grouped: dict[tuple[str, ...], list[tuple[tuple[Any, ...], tuple[Any, ...]]]] = {}
+    for key, values in updates.items():
+        columns = tuple(sorted(values))
+        grouped.setdefault(columns, []).append((key, tuple(values[c] for c in columns)))
+    return grouped
 
 
 class ReadModel:

@@ -1,150 +1,208 @@
-"""The program health figures, computed as of a time from the program_health tables only.
+"""Every program-health figure, as of any instant, from the ledger alone.
 
-Definitions (also in docs/architecture.md):
-- cadence adherence: sessions held while expectations were agreed / sessions expected,
-  where expected = days spent active under an agreed frequency / meeting_every_days;
-- time to expectations: days from connection to the first expectations;
-- feedback per relationship-month: feedback received / months connected (30-day months,
-  from connection to conclusion or now);
-- goal completion rate: achieved / (achieved + abandoned);
-- no-show and cancellation rates: missed (cancelled) / sessions held + missed + cancelled;
-- review satisfaction: average of the 1-5 scores of every review;
-- mentor utilisation: active mentees / capacity, and this month's minutes held /
-  monthly minutes offered, over mentors who have not retired.
+The definitions (also in docs/figures.md). T is the instant asked for ("now" by
+default); every count is of events recorded at or before T.
+
+- relationships by status: each relationship's status at T.
+- cadence adherence: sessions held while expectations were agreed, over the sessions
+  those expectations called for (days spent active under an agreed frequency, up to T,
+  divided by ``meeting_every_days``). No ratio before one session was expected.
+- time to expectations: days from connection to the first expectations, over the
+  relationships that had agreed by T (average and median).
+- feedback per relationship-month: feedback given over the months relationships were
+  connected up to T (30-day months). No rate before one relationship-month.
+- goal completion: achieved over achieved + abandoned. No rate before a goal closed.
+- sessions: held, missed, cancelled; rates over sessions resolved (held + missed +
+  cancelled), shown from 5 resolved sessions on; punctuality and preparation over held
+  sessions, from 5 held on; feedback acknowledged over feedback given, from 3 on.
+- review satisfaction: average 1-5 scores of every review up to T.
+- mentor utilisation: active mentees over the places of mentors not retired at T;
+  minutes held in T's month over the minutes those mentors offer a month.
+- monthly series: one point per calendar month from the first with data to T's month,
+  each counting what happened in it up to T; active relationships at each month's end
+  (at T for T's month).
+
+A figure that cannot be computed yet is ``null``, and ``<name>_unavailable`` says why.
 """
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from infrastructure.sql import TranslatingCursor
-from projections.health_tables import (
-    MONTH_COUNTS,
-    MONTHS,
-    PROGRAM_INTEGERS,
-    PROGRAMS,
-    SEGMENTS,
-    TIMES_TO_EXPECTATIONS,
-)
-from projections.health_totals import epoch_micros, micros_of
-from projections.sql import iso, month_key, read_rows
+import orjson
 
-STATUSES = ("requested", "active", "paused", "declined", "concluded")
+from infrastructure.sql import TranslatingCursor
+from projections.health_ledger import epoch_micros, micros_of
+from projections.health_tables import DAYS, MOMENTS, TIMES_TO_EXPECTATIONS
+from projections.sql import iso, month_key
+
+STATUSES = ("requested", "active", "paused", "declined", "withdrawn", "concluded")
 MONTH_DAYS = 30.0
 MICROS_PER_DAY = 86_400_000_000
+MIN_EXPECTED_SESSIONS = 1.0
+MIN_RELATIONSHIP_MONTHS = 1.0
+MIN_RESOLVED_SESSIONS = 5
+MIN_HELD_SESSIONS = 5
+MIN_FEEDBACK = 3
+MONTHLY = ("requested", "declined", "withdrawn", "connected", "concluded", "sessions_held",
+           "sessions_cancelled", "sessions_missed", "mentee_no_shows", "minutes_held",
+           "mentee_on_time", "mentee_prepared", "feedback", "feedback_acknowledged",
+           "concerns_shared", "reviews", "mentor_satisfaction_sum", "mentee_satisfaction_sum",
+           "goals_defined", "goals_achieved", "goals_abandoned")
+FREQUENCY = re.compile(r"(?:open_segments|open_start|closed):(\d+)")
+Ledger = dict[str, dict[str, int]]  # month -> metric -> change in that month up to T
 
 
-def ratio(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole else None
+def rate(part: float, whole: float, minimum: float, what: str) -> tuple[float | None, str]:
+    """``part / whole`` once ``whole`` reaches ``minimum``; otherwise None and why."""
+    if whole < minimum or whole <= 0:
+        return None, f"fewer than {minimum:g} {what} so far"
+    return round(part / whole, 4), ""
+
+
+def with_rate(figures: dict[str, Any], name: str, value: tuple[float | None, str]
+              ) -> dict[str, Any]:
+    figures[name] = value[0]
+    if value[0] is None:
+        figures[f"{name}_unavailable"] = value[1]
+    return figures
+
+
+def read_ledger(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
+                at: datetime) -> Ledger:
+    """Each month's changes of every metric, counting what was recorded up to ``at``."""
+    stamp = iso(at) or ""
+    day = stamp[:10]
+    by_month: Ledger = defaultdict(lambda: defaultdict(int))
+    cursor.execute(f"SELECT substr(day, 1, 7), metric, SUM(delta) FROM {tables[DAYS.name]} "
+                   "WHERE program_id = %s AND day < %s GROUP BY substr(day, 1, 7), metric",
+                   (program_id, day))
+    for month, metric, amount in cursor.fetchall():
+        by_month[month][metric] += int(amount)
+    cursor.execute(f"SELECT changes FROM {tables[MOMENTS.name]} "
+                   "WHERE program_id = %s AND day = %s AND at <= %s", (program_id, day, stamp))
+    for (changes,) in cursor.fetchall():
+        for metric, amount in orjson.loads(changes).items():
+            by_month[day[:7]][metric] += amount
+    return by_month
 
 
 def health_figures(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
                    now: datetime) -> dict[str, Any]:
-    """Every dashboard figure of one program as of ``now``.
-
-    Reads a few rows: the program's totals (kept up to date by the projection), its
-    months, and the distinct times to expectations (for the median)."""
-    where, params = "program_id = %s", [program_id]
-    found = read_rows(cursor, PROGRAMS, tables[PROGRAMS.name], where, params)
-    program = found[0] if found else {"program_id": program_id,
-                                      **dict.fromkeys(PROGRAM_INTEGERS, 0)}
-    segments = read_rows(cursor, SEGMENTS, tables[SEGMENTS.name], where, params)
-    months = read_rows(cursor, MONTHS, tables[MONTHS.name], where, params, order="month")
-    at, this_month = iso(now) or "", month_key(now)
-    totals = {c: sum(m[c] for m in months) for c in MONTH_COUNTS}
+    """Every dashboard figure of one program as of ``now``, from the ledger only."""
+    ledger = read_ledger(cursor, tables, program_id, now)
+    totals: dict[str, int] = defaultdict(int)
+    for changes in ledger.values():
+        for metric, amount in changes.items():
+            totals[metric] += amount
+    at = iso(now) or ""
     return {
         "program_id": program_id,
         "as_of": at,
-        "relationships_by_status": {s: program[s] for s in STATUSES},
-        "cadence_adherence": cadence(program, segments, at),
-        "time_to_expectations_days": time_to_expectations(cursor, tables, program),
-        "feedback_per_relationship_month": feedback_rate(program, at),
-        "goal_completion": goal_completion(program),
+        "relationships_by_status": {s: totals[f"status:{s}"] for s in STATUSES},
+        "cadence_adherence": cadence(totals, at),
+        "time_to_expectations_days": time_to_expectations(cursor, tables, program_id, totals,
+                                                          at),
+        "feedback_per_relationship_month": feedback_rate(totals, at),
+        "goal_completion": goal_completion(totals),
         "sessions": sessions(totals),
         "review_satisfaction": satisfaction(totals),
-        "mentor_utilisation": utilisation(program, months, this_month),
-        "monthly": monthly_series(months, this_month),
+        "mentor_utilisation": utilisation(totals, month_key(now)),
+        "monthly": monthly_series(ledger, month_key(now)),
     }
 
 
-def cadence(program: dict[str, Any], segments: list[dict[str, Any]],
-            at: str) -> dict[str, Any]:
-    held = program["held_under_expectations"]
-    now = epoch_micros(at)
-    # Per frequency: (closed stretches + sum over open ones of (now - start)) / every.
-    expected = sum(
-        (micros_of(s, "closed") + s["open_segments"] * now - micros_of(s, "open_start"))
-        / s["every"] for s in segments) / MICROS_PER_DAY
-    return {"sessions_held": held, "sessions_expected": round(expected, 2),
-            "ratio": ratio(held, expected)}
+def cadence(totals: dict[str, int], at: str) -> dict[str, Any]:
+    held, now = totals["held_under_expectations"], epoch_micros(at)
+    frequencies = {int(found.group(1)) for metric in totals
+                   if (found := FREQUENCY.match(metric))}
+    # Per frequency: (closed stretches + each open one's time up to T) / frequency.
+    expected = sum((micros_of(totals, f"closed:{every}")
+                    + totals[f"open_segments:{every}"] * now
+                    - micros_of(totals, f"open_start:{every}")) / every
+                   for every in frequencies) / MICROS_PER_DAY
+    figures = {"sessions_held": held, "sessions_expected": round(expected, 2)}
+    return with_rate(figures, "ratio", rate(held, expected, MIN_EXPECTED_SESSIONS,
+                                            "session expected"))
 
 
-def time_to_expectations(cursor: TranslatingCursor, tables: dict[str, str],
-                         program: dict[str, Any]) -> dict[str, Any]:
-    count = program["tte_count"]
+def time_to_expectations(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
+                         totals: dict[str, int], at: str) -> dict[str, Any]:
+    count = totals["tte_count"]
     if not count:
-        return {"relationships": 0, "average": None, "median": None}
-    rows = read_rows(cursor, TIMES_TO_EXPECTATIONS, tables[TIMES_TO_EXPECTATIONS.name],
-                     "program_id = %s AND relationships > 0", [program["program_id"]],
-                     order="micros")
-    middle, seen, lower = ((count - 1) // 2, count // 2), 0, None
-    upper = 0
-    for row in rows:
-        seen += row["relationships"]
-        if lower is None and seen > middle[0]:
-            lower = row["micros"]
-        if seen > middle[1]:
-            upper = row["micros"]
-            break
-    median_micros = ((lower or 0) + upper) / 2
+        return {"relationships": 0, "average": None, "median": None,
+                "average_unavailable": "no relationship has agreed expectations yet",
+                "median_unavailable": "no relationship has agreed expectations yet"}
+    cursor.execute(f"SELECT micros FROM {tables[TIMES_TO_EXPECTATIONS.name]} "
+                   "WHERE program_id = %s AND at <= %s ORDER BY micros", (program_id, at))
+    values = [int(micros) for (micros,) in cursor.fetchall()]
+    middle = len(values) // 2
+    median = (values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2)
     return {"relationships": count,
-            "average": round(micros_of(program, "tte") / count / MICROS_PER_DAY, 2),
-            "median": round(median_micros / MICROS_PER_DAY, 2)}
+            "average": round(micros_of(totals, "tte") / count / MICROS_PER_DAY, 2),
+            "median": round(median / MICROS_PER_DAY, 2)}
 
 
-def feedback_rate(program: dict[str, Any], at: str) -> dict[str, Any]:
-    connected = micros_of(program, "connected_closed") + (
-        program["connected_open"] * epoch_micros(at) - micros_of(program, "connected_open"))
+def feedback_rate(totals: dict[str, int], at: str) -> dict[str, Any]:
+    connected = micros_of(totals, "connected_closed") + (
+        totals["connected_open"] * epoch_micros(at) - micros_of(totals, "connected_open_start"))
     months = connected / MICROS_PER_DAY / MONTH_DAYS
-    feedback = program["feedback"]
-    return {"feedback": feedback, "relationship_months": round(months, 2),
-            "rate": ratio(feedback, months)}
+    figures = {"feedback": totals["feedback"], "relationship_months": round(months, 2)}
+    return with_rate(figures, "rate", rate(totals["feedback"], months,
+                                           MIN_RELATIONSHIP_MONTHS, "relationship-month"))
 
 
-def goal_completion(program: dict[str, Any]) -> dict[str, Any]:
-    counts = {s: program[f"goals_{s}"] for s in ("open", "achieved", "abandoned")}
-    return {"goals": sum(counts.values()), **counts,
-            "rate": ratio(counts["achieved"], counts["achieved"] + counts["abandoned"])}
+def goal_completion(totals: dict[str, int]) -> dict[str, Any]:
+    counts = {s: totals[f"goals:{s}"] for s in ("open", "achieved", "abandoned")}
+    closed = counts["achieved"] + counts["abandoned"]
+    return with_rate({"goals": sum(counts.values()), **counts}, "rate",
+                     rate(counts["achieved"], closed, 1, "goal achieved or abandoned"))
 
 
 def sessions(totals: dict[str, int]) -> dict[str, Any]:
     held, missed = totals["sessions_held"], totals["sessions_missed"]
-    cancelled = totals["sessions_cancelled"]
+    cancelled, no_shows = totals["sessions_cancelled"], totals["mentee_no_shows"]
     resolved = held + missed + cancelled
-    return {"held": held, "missed": missed, "cancelled": cancelled,
-            "mentee_no_shows": totals["mentee_no_shows"], "minutes_held": totals["minutes_held"],
-            "no_show_rate": ratio(missed, resolved),
-            "mentee_no_show_rate": ratio(totals["mentee_no_shows"], resolved),
-            "cancellation_rate": ratio(cancelled, resolved)}
+    figures: dict[str, Any] = {"held": held, "missed": missed, "cancelled": cancelled,
+                               "mentee_no_shows": no_shows,
+                               "minutes_held": totals["minutes_held"]}
+    for name, part in (("no_show_rate", missed), ("mentee_no_show_rate", no_shows),
+                       ("cancellation_rate", cancelled)):
+        with_rate(figures, name, rate(part, resolved, MIN_RESOLVED_SESSIONS,
+                                      "sessions held, missed or cancelled"))
+    with_rate(figures, "mentee_on_time_rate", rate(totals["mentee_on_time"], held,
+                                                   MIN_HELD_SESSIONS, "sessions held"))
+    with_rate(figures, "mentee_prepared_rate", rate(totals["mentee_prepared"], held,
+                                                    MIN_HELD_SESSIONS, "sessions held"))
+    figures["feedback"] = totals["feedback"]
+    figures["feedback_acknowledged"] = totals["feedback_acknowledged"]
+    with_rate(figures, "feedback_acknowledged_rate",
+              rate(totals["feedback_acknowledged"], totals["feedback"], MIN_FEEDBACK,
+                   "pieces of feedback"))
+    figures["concerns_shared"] = totals["concerns_shared"]
+    return figures
 
 
 def satisfaction(totals: dict[str, int]) -> dict[str, Any]:
     reviews = totals["reviews"]
     mentor, mentee = totals["mentor_satisfaction_sum"], totals["mentee_satisfaction_sum"]
-    return {"reviews": reviews, "mentor_average": ratio(mentor, reviews),
-            "mentee_average": ratio(mentee, reviews),
-            "average": ratio(mentor + mentee, 2 * reviews)}
+    figures: dict[str, Any] = {"reviews": reviews}
+    with_rate(figures, "mentor_average", rate(mentor, reviews, 1, "review"))
+    with_rate(figures, "mentee_average", rate(mentee, reviews, 1, "review"))
+    return with_rate(figures, "average", rate(mentor + mentee, 2 * reviews, 1, "review"))
 
 
-def utilisation(program: dict[str, Any], months: list[dict[str, Any]],
-                this_month: str) -> dict[str, Any]:
-    active, capacity = program["mentor_active_mentees"], program["mentor_capacity"]
-    offered = program["mentor_monthly_minutes"]
-    used = sum(m["minutes_held"] for m in months if m["month"] == this_month)
-    return {"mentors": program["mentors"], "active_mentees": active, "capacity": capacity,
-            "mentee_ratio": ratio(active, capacity), "month": this_month,
-            "minutes_held": used, "monthly_minutes": offered, "minutes_ratio": ratio(used, offered)}
+def utilisation(totals: dict[str, int], this_month: str) -> dict[str, Any]:
+    active, capacity = totals["mentor_active_mentees"], totals["mentor_capacity"]
+    offered, used = totals["mentor_monthly_minutes"], totals[f"minutes_held@{this_month}"]
+    figures: dict[str, Any] = {"mentors": totals["mentors"], "active_mentees": active,
+                               "capacity": capacity}
+    with_rate(figures, "mentee_ratio", rate(active, capacity, 1, "place offered"))
+    figures.update({"month": this_month, "minutes_held": used, "monthly_minutes": offered})
+    return with_rate(figures, "minutes_ratio", rate(used, offered, 1, "minute offered"))
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -156,20 +214,24 @@ def month_range(first: str, last: str) -> list[str]:
     return found
 
 
-def monthly_series(months: list[dict[str, Any]], this_month: str) -> list[dict[str, Any]]:
-    """One point per calendar month from the first with data to now, gaps as zeros."""
+def monthly_series(ledger: Ledger, this_month: str) -> list[dict[str, Any]]:
+    """One point per month, from the first with data to T's month (never beyond)."""
+    months = sorted(m for m in ledger if m <= this_month)
     if not months:
         return []
-    by_month = {m["month"]: m for m in months}
-    series, active = [], 0
-    for month in month_range(months[0]["month"], max(this_month, months[-1]["month"])):
-        row = by_month.get(month) or dict.fromkeys(MONTH_COUNTS, 0)
-        # Active at month end: connected by then and not yet concluded (only a connected
-        # relationship can be concluded), i.e. connections so far minus conclusions so far.
-        active += row["connected"] - row["concluded"]
-        point = {"month": month, "active_relationships": active,
-                 **{c: row[c] for c in MONTH_COUNTS if not c.endswith("_sum")}}
-        point["average_satisfaction"] = ratio(
-            row["mentor_satisfaction_sum"] + row["mentee_satisfaction_sum"], 2 * row["reviews"])
+    series, open_now = [], 0
+    for month in month_range(months[0], this_month):
+        changes = ledger.get(month, {})
+        open_now += changes.get("status:active", 0) + changes.get("status:paused", 0)
+        counted: dict[str, int] = defaultdict(int)
+        for source in ledger.values():  # flows belong to their own month, whenever recorded
+            for name in MONTHLY:
+                counted[name] += source.get(f"{name}@{month}", 0)
+        point: dict[str, Any] = {"month": month, "active_relationships": open_now,
+                                 **{n: counted[n] for n in MONTHLY if not n.endswith("_sum")}}
+        reviews = counted["reviews"]
+        point["average_satisfaction"] = rate(
+            counted["mentor_satisfaction_sum"] + counted["mentee_satisfaction_sum"],
+            2 * reviews, 1, "review")[0]
         series.append(point)
     return series

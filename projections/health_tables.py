@@ -1,5 +1,15 @@
-"""The tables of the program-health view: facts per relationship, goal, mentor and month,
-and per-program totals that every batch keeps current."""
+"""The tables of the program-health view.
+
+Facts per relationship, goal and mentor (what the handlers need to know), and a ledger
+of what each event changed in its program's figures, at the event's time:
+
+- ``health_moments``: one row per event that changed a figure, with the changes
+  (``{metric: delta}``), its time and its day;
+- ``health_days``: the same changes summed per program, day and metric.
+
+A figure as of an instant T is the sum of the days before T's day plus the moments of
+T's day up to T: exact at any instant, and a few thousand rows to read at most.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +19,8 @@ RELATIONSHIPS = Table(
     name="health_relationships",
     key=("relationship_id",),
     columns=("program_id", "status", "version", "connected_at", "concluded_at",
-             "first_expectations_at", "meeting_every_days", "segment_start", "expected_closed",
-             "held_under_expectations", "feedback"),
+             "first_expectations_at", "meeting_every_days", "segment_start",
+             "held_under_expectations"),
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
             relationship_id TEXT PRIMARY KEY,
             program_id TEXT NOT NULL,
@@ -21,11 +31,8 @@ RELATIONSHIPS = Table(
             first_expectations_at TEXT,
             meeting_every_days INTEGER,
             segment_start TEXT,
-            expected_closed {real} NOT NULL,
-            held_under_expectations INTEGER NOT NULL,
-            feedback INTEGER NOT NULL
-        )""",
-         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id)"),
+            held_under_expectations INTEGER NOT NULL
+        )""",),
 )
 GOALS = Table(
     name="health_goals",
@@ -33,8 +40,7 @@ GOALS = Table(
     columns=("program_id", "status", "version"),
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
             goal_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, status TEXT NOT NULL,
-            version INTEGER NOT NULL)""",
-         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id)"),
+            version INTEGER NOT NULL)""",),
 )
 MENTORS = Table(
     name="health_mentors",
@@ -44,53 +50,33 @@ MENTORS = Table(
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
             mentor_key TEXT PRIMARY KEY, program_id TEXT NOT NULL, capacity INTEGER NOT NULL,
             monthly_minutes INTEGER NOT NULL, active_mentees INTEGER NOT NULL,
-            retired {bool} NOT NULL, version INTEGER NOT NULL)""",
-         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id)"),
+            retired {bool} NOT NULL, version INTEGER NOT NULL)""",),
 )
-MONTH_COUNTS = ("requested", "declined", "connected", "concluded", "sessions_held",
-                "sessions_cancelled", "sessions_missed", "mentee_no_shows", "minutes_held",
-                "feedback", "reviews", "mentor_satisfaction_sum", "mentee_satisfaction_sum",
-                "goals_defined", "goals_achieved", "goals_abandoned")
-MONTHS = Table(
-    name="health_months",
-    key=("program_id", "month"),
-    columns=MONTH_COUNTS,
-    ddl=("CREATE TABLE IF NOT EXISTS {table} (program_id TEXT NOT NULL, month TEXT NOT NULL, "
-         + ", ".join(f"{c} INTEGER NOT NULL" for c in MONTH_COUNTS)
-         + ", PRIMARY KEY (program_id, month))",),
+MOMENTS = Table(
+    name="health_moments",
+    key=("position",),
+    columns=("program_id", "day", "at", "changes"),
+    json_columns=frozenset({"changes"}),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            position {bigint} PRIMARY KEY, program_id TEXT NOT NULL, day TEXT NOT NULL,
+            at TEXT NOT NULL, changes TEXT NOT NULL)""",
+         "CREATE INDEX IF NOT EXISTS {table}_day ON {table} (program_id, day, at)"),
 )
-# Per-program totals, kept up to date by every batch (see health_totals), so the dashboard
-# reads one row here instead of every relationship of the program.
-STATUS_COUNTS = ("requested", "active", "paused", "declined", "concluded")
-MICRO_SUMS = ("tte", "connected_open", "connected_closed")  # each stored as _s and _us
-PROGRAM_INTEGERS = (*STATUS_COUNTS, "held_under_expectations", "tte_count", "connected_open",
-                    "feedback", "goals_open", "goals_achieved", "goals_abandoned", "mentors",
-                    "mentor_active_mentees", "mentor_capacity", "mentor_monthly_minutes",
-                    *(f"{name}_{part}" for name in MICRO_SUMS for part in ("s", "us")))
-PROGRAMS = Table(
-    name="health_programs",
-    key=("program_id",),
-    columns=PROGRAM_INTEGERS,
-    ddl=("CREATE TABLE IF NOT EXISTS {table} (program_id TEXT PRIMARY KEY, "
-         + ", ".join(f"{c} {{bigint}} NOT NULL" for c in PROGRAM_INTEGERS) + ")",),
+DAYS = Table(
+    name="health_days",
+    key=("program_id", "day", "metric"),
+    columns=("delta",),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            program_id TEXT NOT NULL, day TEXT NOT NULL, metric TEXT NOT NULL,
+            delta {bigint} NOT NULL, PRIMARY KEY (program_id, day, metric))""",),
 )
-# Stretches of active meeting under an agreed frequency, per program and frequency: how
-# many are open and the sum of their starts, and the total length of the closed ones.
-SEGMENT_SUMS = ("open_segments", "open_start_s", "open_start_us", "closed_s", "closed_us")
-SEGMENTS = Table(
-    name="health_segments",
-    key=("program_id", "every"),
-    columns=SEGMENT_SUMS,
-    ddl=("CREATE TABLE IF NOT EXISTS {table} (program_id TEXT NOT NULL, every INTEGER NOT NULL, "
-         + ", ".join(f"{c} {{bigint}} NOT NULL" for c in SEGMENT_SUMS)
-         + ", PRIMARY KEY (program_id, every))",),
-)
-# Time from connection to first expectations, in microseconds: how many relationships took
-# each value, for the median (one row per distinct value).
+# Time from connection to the first expectations, one row per relationship, for the median.
 TIMES_TO_EXPECTATIONS = Table(
     name="health_tte",
-    key=("program_id", "micros"),
-    columns=("relationships",),
-    ddl=("""CREATE TABLE IF NOT EXISTS {table} (program_id TEXT NOT NULL, micros {bigint} NOT NULL,
-            relationships {bigint} NOT NULL, PRIMARY KEY (program_id, micros))""",),
+    key=("relationship_id",),
+    columns=("program_id", "at", "micros"),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            relationship_id TEXT PRIMARY KEY, program_id TEXT NOT NULL, at TEXT NOT NULL,
+            micros {bigint} NOT NULL)""",
+         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, micros)"),
 )

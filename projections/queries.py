@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from domain.base import ERASED
 from infrastructure.sql import SqlStore, TableMissing, TranslatingCursor
 from projections import tracking
-from projections.at_risk import MAX_REASONS, at_risk_of_program
+from projections.at_risk_queries import at_risk_as_of, at_risk_now
 from projections.audit_trail import read_trail, verify_trail
 from projections.catalog import BY_NAME
 from projections.health_figures import health_figures
@@ -24,6 +24,7 @@ from projections.matching import goal_of, mentors_of_program, suggest
 from projections.mentor_directory import keywords
 from projections.program_feed import positions_of
 from projections.relationship_summaries import SUMMARIES, list_summaries, public
+from projections.risk_rules import MAX_REASONS
 from projections.sql import iso, month_key, read_rows
 
 T = TypeVar("T")
@@ -162,8 +163,10 @@ class ReadModels:
         first; pages of ``limit`` (all at once when None) after ``cursor``."""
         at = now or datetime.now(tz=UTC)
         after = decode_risk_cursor(cursor)
-        items = self._read("at_risk", lambda c, t: at_risk_of_program(
-            c, t["at_risk_facts"], program_id, at, after=after, limit=plus_one(limit)))
+        # The current facts answer for any instant from now on; the history, before.
+        read = at_risk_now if now is None or now >= datetime.now(tz=UTC) else at_risk_as_of
+        items = self._read("at_risk", lambda c, t: read(
+            c, t, program_id, at, after=after, limit=plus_one(limit)))
         return {"program_id": program_id, "as_of": iso(at), **page(
             items, limit, lambda last: encode_text_cursor(
                 "a", f"{len(last['reasons'])}:{last['relationship_id']}"))}

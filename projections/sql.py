@@ -88,9 +88,11 @@ class Table:
     def create_statements(self, kind: str, physical: str) -> list[str]:
         return [s.format(table=physical, **TYPES[kind]) for s in self.ddl]
 
-    def upsert_sql(self, physical: str, select_from: str = "") -> str:
-        """Insert or update one row; or every row of a staging table ``select_from``."""
-        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns)
+    def upsert_sql(self, physical: str, select_from: str = "", *, add: bool = False) -> str:
+        """Insert or update one row; or every row of a staging table ``select_from``.
+        ``add``: an existing row's columns grow by the new values instead."""
+        updates = ", ".join(f"{c} = {physical}.{c} + excluded.{c}" if add else
+                            f"{c} = excluded.{c}" for c in self.columns)
         action = f"DO UPDATE SET {updates}" if self.columns else "DO NOTHING"
         source = self.insert_sql(physical)
         if select_from:
@@ -131,7 +133,7 @@ class Table:
 
 
 def write_rows(cursor: TranslatingCursor, kind: str, table: Table, physical: str,
-               rows: Sequence[dict[str, Any]], *, upsert: bool) -> None:
+               rows: Sequence[dict[str, Any]], *, upsert: bool, add: bool = False) -> None:
     """Writes many rows at once: ``executemany`` on SQLite, COPY on PostgreSQL.
 
     PostgreSQL upserts COPY into a temporary staging table, then move the rows with one
@@ -141,8 +143,8 @@ def write_rows(cursor: TranslatingCursor, kind: str, table: Table, physical: str
         return
     values = [table.encode(row) for row in rows]
     if kind == "sqlite":
-        build = table.upsert_sql if upsert else table.insert_sql
-        cursor.executemany(build(physical), values)
+        sql = table.upsert_sql(physical, add=add) if upsert else table.insert_sql(physical)
+        cursor.executemany(sql, values)
         return
     columns = ", ".join(table.all_columns)
     if not upsert:
@@ -152,7 +154,7 @@ def write_rows(cursor: TranslatingCursor, kind: str, table: Table, physical: str
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
                    f"(LIKE {physical} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
     cursor.copy_rows(f"COPY {stage} ({columns}) FROM STDIN", values)
-    cursor.execute(table.upsert_sql(physical, select_from=stage))
+    cursor.execute(table.upsert_sql(physical, select_from=stage, add=add))
 
 
 def in_clause(kind: str, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:

@@ -68,6 +68,16 @@ def of_type(service: MentoringService, aggregate_id: str, kind: str) -> str:
     return service.program_of(aggregate_id)
 
 
+def existed_at(service: MentoringService, program_id: str, as_of: datetime | None) -> None:
+    """404 for an instant before the program was created: it had no figures then."""
+    if as_of is not None:
+        try:
+            service.program(program_id, as_of=as_of)
+        except NotFound:
+            raise ProblemError(404, "not-found", f"program {program_id} did not exist yet at "
+                               f"{as_of.isoformat()}") from None
+
+
 def relationship_in_scope(service: MentoringService, views: ReadModels, principal: ApiKey,
                           relationship_id: str) -> None:
     def program_of() -> str:
@@ -144,8 +154,10 @@ def verify_history(relationship_id: str, principal: Reader,
 def program_health(program_id: str, principal: DashboardReader,
                    service: ServiceDep, views: ReadModelsDep,
                    as_of: AsOf = None) -> dict[str, Any]:
-    """The program's dashboard: statuses, cadence, feedback, goals, no-shows, load, trends."""
+    """The program's dashboard as of now or `as_of`: statuses, cadence, feedback, goals,
+    sessions, satisfaction, mentor load and monthly trends (definitions: docs/figures.md)."""
     program_in_scope(service, principal, program_id)
+    existed_at(service, program_id, as_of)
     return read(lambda: views.program_health(program_id, as_of))
 
 
@@ -153,11 +165,11 @@ def program_health(program_id: str, principal: DashboardReader,
             responses=ERRORS)
 def at_risk(program_id: str, principal: DashboardReader, service: ServiceDep, views: ReadModelsDep,
             as_of: AsOf = None, limit: Limit = 100, cursor: Cursor = None) -> dict[str, Any]:
-    """Open relationships at risk, most reasons first, each with machine-readable reasons and
-    their figures; in pages (follow `next_cursor`)."""
+    """Relationships at risk as of now or `as_of`, most reasons first, each reason with the
+    instant it started and its figures; in pages (follow `next_cursor`)."""
     program_in_scope(service, principal, program_id)
-    return read(lambda: views.at_risk(program_id, as_of, limit=limit,
-                                                      cursor=cursor))
+    existed_at(service, program_id, as_of)
+    return read(lambda: views.at_risk(program_id, as_of, limit=limit, cursor=cursor))
 
 
 @router.get("/v1/programs/{program_id}/mentors", response_model=s.MentorDirectoryPage,

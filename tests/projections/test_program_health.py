@@ -15,7 +15,8 @@ def health(runtime: Runtime, scenario: Scenario) -> dict:
 
 def test_counts_relationships_by_status(health: dict) -> None:
     assert health["relationships_by_status"] == {
-        "requested": 1, "active": 2, "paused": 0, "declined": 1, "concluded": 1}
+        "requested": 1, "active": 2, "paused": 0, "declined": 1, "withdrawn": 0,
+        "concluded": 1}
 
 
 def test_cadence_adherence_counts_expected_sessions_only_while_active(health: dict) -> None:
@@ -44,10 +45,18 @@ def test_goal_completion_rate_is_achieved_over_closed_goals(health: dict) -> Non
 
 
 def test_no_show_and_cancellation_rates_over_resolved_sessions(health: dict) -> None:
-    # 4 held + 3 missed (2 by a mentee) + 1 cancelled = 8 sessions resolved.
+    # 4 held + 3 missed (2 by a mentee) + 1 cancelled = 8 sessions resolved. Punctuality and
+    # preparation need 5 held sessions, acknowledgement 3 pieces of feedback: not yet.
     assert health["sessions"] == {
         "held": 4, "missed": 3, "cancelled": 1, "mentee_no_shows": 2, "minutes_held": 165,
-        "no_show_rate": 0.375, "mentee_no_show_rate": 0.25, "cancellation_rate": 0.125}
+        "no_show_rate": 0.375, "mentee_no_show_rate": 0.25, "cancellation_rate": 0.125,
+        "mentee_on_time_rate": None,
+        "mentee_on_time_rate_unavailable": "fewer than 5 sessions held so far",
+        "mentee_prepared_rate": None,
+        "mentee_prepared_rate_unavailable": "fewer than 5 sessions held so far",
+        "feedback": 2, "feedback_acknowledged": 1, "feedback_acknowledged_rate": None,
+        "feedback_acknowledged_rate_unavailable": "fewer than 3 pieces of feedback so far",
+        "concerns_shared": 0}
 
 
 def test_review_satisfaction_averages_both_sides(health: dict) -> None:
@@ -69,10 +78,11 @@ def test_monthly_series_has_one_point_per_month_with_gaps_as_zeros(
     (january,) = health["monthly"]
     assert january == {
         "month": "2026-01", "active_relationships": 2, "requested": 5, "declined": 1,
-        "connected": 3, "concluded": 1, "sessions_held": 4, "sessions_cancelled": 1,
-        "sessions_missed": 3, "mentee_no_shows": 2, "minutes_held": 165, "feedback": 2,
-        "reviews": 1, "goals_defined": 3, "goals_achieved": 1, "goals_abandoned": 1,
-        "average_satisfaction": 3.0}
+        "withdrawn": 0, "connected": 3, "concluded": 1, "sessions_held": 4,
+        "sessions_cancelled": 1, "sessions_missed": 3, "mentee_no_shows": 2,
+        "minutes_held": 165, "mentee_on_time": 3, "mentee_prepared": 3, "feedback": 2,
+        "feedback_acknowledged": 1, "concerns_shared": 0, "reviews": 1, "goals_defined": 3,
+        "goals_achieved": 1, "goals_abandoned": 1, "average_satisfaction": 3.0}
     later = runtime.read_models().program_health(scenario.program,
                                                  NOW.replace(month=3, day=15))
     assert [p["month"] for p in later["monthly"]] == ["2026-01", "2026-02", "2026-03"]
