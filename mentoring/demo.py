@@ -9,7 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from application.service import MentoringService
-from domain.errors import DomainError, MentorCapacityExceeded, MonthlyTimeCapExceeded
+from domain.errors import (
+    DomainError,
+    MentorCapacityExceeded,
+    MentorMonthlyMinutesExceeded,
+    MonthlyTimeCapExceeded,
+)
 
 SKILLS = ("python", "leadership", "public speaking", "data analysis", "product management",
           "negotiation", "career planning", "cloud architecture", "design", "sales")
@@ -27,6 +32,8 @@ EXPERIENCES = {"challenge": "A conflict in my team about priorities.",
                "success": "I presented the roadmap to the directors.",
                "concern": "I am not sure my manager supports the move."}
 ACTOR = "demo"
+# The mentor's own limit and the pair's agreed cap: a full month refuses a session.
+MONTH_FULL = (MonthlyTimeCapExceeded, MentorMonthlyMinutesExceeded)
 # A script yields when it wants to act next and is sent the time it wakes at.
 Script = Generator[datetime, datetime, None]
 
@@ -39,6 +46,7 @@ class DemoReport:
     mentors: int = 0
     relationships: int = 0
     goals: int = 0
+    departures: int = 0
     refused: dict[str, int] = field(default_factory=dict)
 
 
@@ -54,6 +62,7 @@ class DemoProgram:
         self.report = DemoReport()
         self._queue: list[tuple[datetime, int, Script]] = []
         self._counter = 0
+        self.departed: set[str] = set()
 
     def run(self, progress: Callable[[int], None] = lambda _: None) -> DemoReport:
         """Generates everything; calls ``progress`` with the number of actions done."""
@@ -103,9 +112,18 @@ class DemoProgram:
             self.report.mentors += 1
         for index in range(self.mentees):
             mentee = f"emp-e{index:05d}"
-            begins = at + timedelta(days=self.random.uniform(0, 30 * self.months * 0.7))
+            begins = at + timedelta(days=self.random.uniform(0, 30 * self.months * 0.95))
             self._spawn(self._relationship(program.id, mentee, mentor_ids), begins)
+        if self.mentees >= 10:  # someone leaves the company three weeks before the end
+            self._spawn(self._departure(f"emp-e{self.random.randrange(self.mentees):05d}"),
+                        self.now - timedelta(days=21))
         yield at + timedelta(days=1)
+
+    def _departure(self, person: str) -> Script:
+        at = yield self.start
+        self.departed.add(person)
+        self.service.person_left(person, actor="hr-system", at=at)
+        self.report.departures += 1
 
     def _relationship(self, program_id: str, mentee: str,
                       mentor_ids: list[str]) -> Script:
@@ -122,7 +140,15 @@ class DemoProgram:
             program_id=program_id, mentor_id=rnd.choice(mentor_ids), mentee_id=mentee,
             message=rnd.choice(MESSAGES), actor=mentee, at=at)
         self.report.relationships += 1
-        at = yield at + timedelta(days=rnd.uniform(0.5, 4))
+        slow_answer = rnd.random() < 0.08  # some requests wait weeks for an answer
+        at = yield at + timedelta(days=rnd.uniform(10, 30) if slow_answer
+                                  else rnd.uniform(0.5, 4))
+        if mentee in self.departed or rnd.random() < 0.04:
+            return  # a request nobody answers
+        if rnd.random() < 0.05:
+            service.withdraw_request(rel.id, reason="Found a mentor in my own team",
+                                     actor=mentee, at=at)
+            return
         if rnd.random() < 0.1:
             service.decline_relationship(rel.id, reason="No time this quarter",
                                          actor=ACTOR, at=at)
@@ -138,6 +164,8 @@ class DemoProgram:
         every = rnd.choice((7, 14, 14, 21, 30))
         minutes = rnd.choice((30, 45, 60))
         at = yield at + timedelta(days=rnd.choice((1, 3, 7, 20)))
+        if mentee in self.departed or rnd.random() < 0.03:
+            return  # they never agree how to work together
         service.set_expectations(
             rel.id, meeting_every_days=every, session_minutes=minutes,
             monthly_minutes_cap=minutes * max(2, 31 // every), topics=rnd.sample(TOPICS, 2),
@@ -147,11 +175,13 @@ class DemoProgram:
         ends, next_review, progress = at + lasts, at + timedelta(days=90), 0
         while at < ends:
             at = yield at + timedelta(days=every * rnd.uniform(0.8, 1.2 + (1 - engagement)))
+            if mentee in self.departed:
+                return  # the departure concluded the relationship
             at = yield from self._session(rel.id, at, minutes, engagement)
             at = yield at + timedelta(hours=2)
             at = yield from self._between_sessions(rel.id, goal.id, mentee, at, engagement)
-            if progress < 100 and rnd.random() < 0.5:
-                progress = min(100, progress + rnd.randint(5, 20))
+            if progress < 100 and rnd.random() < 0.6:
+                progress = min(100, progress + rnd.randint(8, 25))
                 service.record_goal_progress(goal.id, percent=progress,
                                      note="Ran the planning meeting", actor=mentee, at=at)
             if at >= next_review:
@@ -163,7 +193,11 @@ class DemoProgram:
             if rnd.random() < 0.03:
                 service.pause_relationship(rel.id, reason="Parental leave",
                                              actor=mentee, at=at)
+                if rnd.random() < 0.3:
+                    return  # a pause nobody ends
                 at = yield at + timedelta(days=rnd.randint(14, 45))
+                if mentee in self.departed:
+                    return
                 service.resume_relationship(rel.id, actor=mentee, at=at)
             if rnd.random() < 0.05:
                 service.revise_goal(goal.id, reason="The team grew",
@@ -185,8 +219,8 @@ class DemoProgram:
             booked = service.schedule_session(
                 rel_id, scheduled_for=at + timedelta(days=3),
                 duration_minutes=minutes, agenda="Progress and next steps", actor=ACTOR, at=at)
-        except MonthlyTimeCapExceeded as refused:
-            self._refused(refused)  # the mentor's limit holds: this month is full
+        except MONTH_FULL as refused:
+            self._refused(refused)  # the limits hold: this month is full
             return at
         session_id = (booked.extra or {})["session_id"]
         at = yield at + timedelta(days=3)
@@ -200,11 +234,17 @@ class DemoProgram:
                                          cancelled_by=rnd.choice(("mentee", "mentor")),
                                          reason="Travel", actor=ACTOR, at=at)
         else:
-            service.hold_session(
-                rel_id, session_id=session_id, held_at=at,
-                duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85,
-                mentee_prepared=rnd.random() < 0.5 + engagement / 2,
-                notes="Discussed delegation", actor=ACTOR, at=at)
+            try:
+                service.hold_session(
+                    rel_id, session_id=session_id, held_at=at,
+                    duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85,
+                    mentee_prepared=rnd.random() < 0.5 + engagement / 2,
+                    notes="Discussed delegation", actor=ACTOR, at=at)
+            except MONTH_FULL as refused:  # the mentor's other mentees used the month
+                self._refused(refused)
+                service.cancel_session(rel_id, session_id=session_id, cancelled_by="mentor",
+                                       reason="My mentoring time this month is used up",
+                                       actor=ACTOR, at=at)
         return at
 
     def _between_sessions(self, rel_id: str, goal_id: str, mentee: str, at: datetime,

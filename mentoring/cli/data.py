@@ -37,7 +37,8 @@ def demo(
         written = mentoring.last_position() - before
         typer.echo(
             f"wrote {written} events: {report.programs} program, {report.mentors} mentors, "
-            f"{report.relationships} relationships, {report.goals} goals"
+            f"{report.relationships} relationships, {report.goals} goals, "
+            f"{report.departures} departure"
         )
         if report.refused:
             refused = ", ".join(f"{rule} x{n}" for rule, n in sorted(report.refused.items()))
