@@ -27,6 +27,7 @@ FEEDBACK_UNACKNOWLEDGED_DAYS = 14
 RECENT_SESSIONS = 4  # held sessions looked at for punctuality and preparation
 LATE_OR_UNPREPARED = 3  # of those, how many are too many
 MICROSECOND = timedelta(microseconds=1)
+OPEN_STATUSES = ("requested", "active", "paused")
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,15 @@ def _review_overdue(row: Row) -> str | None:
     return after_days(review_clock(row), every)
 
 
+def day_over(target_date: str) -> str:
+    """The instant a target day is over: the next midnight, UTC."""
+    return iso(datetime.fromisoformat(f"{target_date}T00:00:00+00:00") + timedelta(days=1)) or ""
+
+
 def _goal_overdue(row: Row) -> str | None:
     if row["status"] not in ("active", "paused") or not row["goals"]:
         return None
-    earliest = min(row["goals"].values())  # a goal is overdue once its target day is over
-    return after_days(f"{earliest}T00:00:00.000000+00:00", 1)
+    return day_over(min(row["goals"].values()))  # overdue once its target day is over
 
 
 def _request_unanswered(row: Row) -> str | None:
@@ -164,8 +169,7 @@ RULES = (
             after_days(review_clock(row), row["review_every_days"]), now)}),
     RiskRule("goal_overdue", _goal_overdue, lambda row, now: {
         "goals_overdue": sorted(g for g, target in row["goals"].items()
-                                if after_days(f"{target}T00:00:00.000000+00:00", 1)
-                                <= (iso(now) or "")),
+                                if day_over(target) <= (iso(now) or "")),
         "earliest_target_date": min(row["goals"].values())}),
     RiskRule("request_unanswered", _request_unanswered, lambda row, now: {
         "days_since_request": days_between(row["requested_at"], now),
@@ -188,16 +192,24 @@ MAX_REASONS = len(RULES)
 CODES = tuple(rule.code for rule in RULES)
 
 
+def starts(row: Row) -> list[tuple[RiskRule, str]]:
+    """Each reason that holds from some instant on, with that instant. A relationship that
+    ended (declined, withdrawn, concluded) is at risk of nothing."""
+    if row["status"] not in OPEN_STATUSES:
+        return []
+    return [(rule, start) for rule in RULES if (start := rule.starts(row)) is not None]
+
+
 def risk_times(row: Row) -> list[str]:
     """From when each reason holds (sorted): a relationship has k reasons at ``now`` exactly
     when its k-th time is <= now and its (k+1)-th is later or absent. Stored (risk_k),
     they let the database find, count and order the reasons of "now" with an index."""
-    return sorted(start for rule in RULES if (start := rule.starts(row)) is not None)
+    return sorted(start for _, start in starts(row))
 
 
 def reasons_for(row: Row, now: datetime) -> list[dict[str, Any]]:
     """Why a relationship is at risk as of ``now``: each reason a code, the instant it
     started and its figures."""
     at = iso(now) or ""
-    return [{"code": rule.code, "since": start, **rule.figures(row, now)} for rule in RULES
-            if (start := rule.starts(row)) is not None and start <= at]
+    return [{"code": rule.code, "since": start, **rule.figures(row, now)}
+            for rule, start in starts(row) if start <= at]
