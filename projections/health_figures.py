@@ -17,7 +17,8 @@ default); every count is of events recorded at or before T.
   sessions, from 5 held on; feedback acknowledged over feedback given, from 3 on.
 - review satisfaction: average 1-5 scores of every review up to T.
 - mentor utilisation: active mentees over the places of mentors not retired at T;
-  minutes held in T's month over the minutes those mentors offer a month.
+  minutes those mentors gave in T's month over the minutes they offer a month. Either
+  may pass 1 when a mentor lowered their limit below what they already give.
 - monthly series: one point per calendar month from the first with data to T's month,
   each counting what happened in it up to T; active relationships at each month's end
   (at T for T's month).
@@ -197,7 +198,7 @@ def satisfaction(totals: dict[str, int]) -> dict[str, Any]:
 
 def utilisation(totals: dict[str, int], this_month: str) -> dict[str, Any]:
     active, capacity = totals["mentor_active_mentees"], totals["mentor_capacity"]
-    offered, used = totals["mentor_monthly_minutes"], totals[f"minutes_held@{this_month}"]
+    offered, used = totals["mentor_monthly_minutes"], totals[f"mentor_minutes@{this_month}"]
     figures: dict[str, Any] = {"mentors": totals["mentors"], "active_mentees": active,
                                "capacity": capacity}
     with_rate(figures, "mentee_ratio", rate(active, capacity, 1, "place offered"))

@@ -75,11 +75,14 @@ def goal_state(row: dict[str, Any]) -> Metrics:
 
 
 def mentor_state(row: dict[str, Any]) -> Metrics:
+    """A mentor counts while not retired: places, minutes offered, minutes given per month."""
     if row["retired"]:
         return {}
     return {"mentors": 1, "mentor_active_mentees": row["active_mentees"],
             "mentor_capacity": row["capacity"],
-            "mentor_monthly_minutes": row["monthly_minutes"]}
+            "mentor_monthly_minutes": row["monthly_minutes"],
+            **{f"mentor_minutes@{month}": given
+               for month, given in row["minutes_by_month"].items()}}
 
 
 def changes(before: Metrics, after: Metrics, flows: Metrics) -> Metrics:

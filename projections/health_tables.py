@@ -45,12 +45,15 @@ GOALS = Table(
 MENTORS = Table(
     name="health_mentors",
     key=("mentor_key",),
-    columns=("program_id", "capacity", "monthly_minutes", "active_mentees", "retired", "version"),
+    columns=("program_id", "capacity", "monthly_minutes", "active_mentees", "retired", "version",
+             "minutes_by_month"),
     bool_columns=frozenset({"retired"}),
+    json_columns=frozenset({"minutes_by_month"}),
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
             mentor_key TEXT PRIMARY KEY, program_id TEXT NOT NULL, capacity INTEGER NOT NULL,
             monthly_minutes INTEGER NOT NULL, active_mentees INTEGER NOT NULL,
-            retired {bool} NOT NULL, version INTEGER NOT NULL)""",),
+            retired {bool} NOT NULL, version INTEGER NOT NULL,
+            minutes_by_month TEXT NOT NULL)""",),
 )
 MOMENTS = Table(
     name="health_moments",

@@ -229,7 +229,7 @@ class ProgramHealth(ReadModel):
         row = batch.rows(MENTORS).put({
             "mentor_key": id_text(event.originator_id), "program_id": event.program_id,
             "capacity": event.capacity, "monthly_minutes": event.monthly_minutes,
-            "active_mentees": 0, "retired": False, "version": 1})
+            "active_mentees": 0, "retired": False, "version": 1, "minutes_by_month": {}})
         self.record(batch, event, position, event.program_id,
                     changes({}, mentor_state(row), {}))
 
@@ -238,6 +238,10 @@ class ProgramHealth(ReadModel):
         with self.changing(batch, event, position, MENTORS, mentor_state) as (row, _, _):
             if isinstance(event, MentorProfile.Updated) and event.monthly_minutes is not None:
                 row["monthly_minutes"] = event.monthly_minutes
+            elif isinstance(event, MentorProfile.SessionTimeSpent):
+                given = row["minutes_by_month"]
+                row["minutes_by_month"] = {**given,
+                                           event.month: given.get(event.month, 0) + event.minutes}
             apply_mentor_load(row, event)
 
 
