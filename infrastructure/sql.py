@@ -5,10 +5,13 @@ SQL is written once with ``%s`` placeholders; for SQLite they become ``?``.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
 
 import psycopg
@@ -58,7 +61,7 @@ class SqlStore:
         if (sqlite_path is None) == (postgres_dsn is None):
             raise ValueError("give exactly one of sqlite_path and postgres_dsn")
         self.kind = "sqlite" if sqlite_path else "postgres"
-        self._sqlite_path = sqlite_path
+        self._sqlite_path, self._postgres_dsn = sqlite_path, postgres_dsn
         self._local = threading.local()
         self._pool: ConnectionPool | None = None
         if postgres_dsn:
@@ -99,6 +102,38 @@ class SqlStore:
             lite.execute("ROLLBACK")
             raise
         lite.execute("COMMIT")
+
+    @contextmanager
+    def exclusive(self, name: str, *, wait: bool = True) -> Iterator[bool]:
+        """Holds a lock named ``name`` across processes while the block runs; yields whether
+        it was taken (always, when ``wait``). PostgreSQL: a session advisory lock on a
+        connection of its own (released if the process dies); SQLite: a file lock beside
+        the database."""
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        if self._postgres_dsn is not None:
+            with psycopg.connect(self._postgres_dsn, autocommit=True,
+                                 connect_timeout=int(CONNECT_TIMEOUT)) as conn:
+                if wait:
+                    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                    taken = True
+                else:
+                    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    taken = bool(row and row[0])
+                yield taken  # closing the connection releases the lock
+            return
+        assert self._sqlite_path is not None
+        path = Path(f"{self._sqlite_path}.{name}.lock")
+        with path.open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                taken = True
+            except BlockingIOError:
+                taken = False
+            try:
+                yield taken
+            finally:
+                if taken:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

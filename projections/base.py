@@ -8,6 +8,7 @@ rows and the new position in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -139,6 +140,9 @@ class ReadModel:
     name: ClassVar[str]
     tables: ClassVar[tuple[Table, ...]]
     handlers: ClassVar[dict[type, Handler]]
+    # Bump when the handlers change what they write into unchanged tables: the workers then
+    # rebuild the model (as they do when its tables change shape).
+    revision: ClassVar[int] = 1
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -158,6 +162,10 @@ class ReadModel:
     def create_statements(self, kind: str, version: int) -> list[str]:
         names = self.table_names(version)
         return [s for t in self.tables for s in t.create_statements(kind, names[t.name])]
+
+    def fingerprint(self, kind: str) -> str:
+        """What a version's rows depend on: the tables' shape and the handlers' revision."""
+        return _fingerprint(type(self), kind)
 
     def drop_statements(self, version: int) -> list[str]:
         return [f"DROP TABLE IF EXISTS {name}" for name in self.table_names(version).values()]
@@ -189,6 +197,17 @@ class ReadModel:
                 handler(self, batch, event, position)
         self.after_batch(batch, before)
         batch.flush()
+
+
+_fingerprints: dict[tuple[type[ReadModel], str], str] = {}
+
+
+def _fingerprint(model: type[ReadModel], kind: str) -> str:
+    key = (model, kind)
+    if key not in _fingerprints:
+        shape = "\n".join(model().create_statements(kind, 0)) + f"\nrevision {model.revision}"
+        _fingerprints[key] = hashlib.sha256(shape.encode()).hexdigest()[:16]
+    return _fingerprints[key]
 
 
 @lru_cache(maxsize=1 << 16)

@@ -116,10 +116,15 @@ class ReadModels:
         for attempt in range(2):
             try:
                 with self.store.transaction(write=False) as cursor:
-                    version = tracking.active_version(cursor, name)
+                    version, fingerprint = tracking.live_fingerprint(cursor, name)
                     if version is None:
                         raise ProjectionNotReady(f"the {name} projection has not run yet")
-                    return reader(cursor, BY_NAME[name].table_names(version))
+                    model = BY_NAME[name]
+                    if fingerprint != model.fingerprint(self.store.kind):
+                        raise ProjectionNotReady(
+                            f"the {name} projection is being rebuilt for this version of "
+                            "the service")
+                    return reader(cursor, model.table_names(version))
             except TableMissing:
                 # The control tables do not exist yet (nothing ever ran here), or a rebuild
                 # switched versions and dropped the tables between our two reads.

@@ -69,6 +69,7 @@ class ProjectionRunner:
         self.reader, self.sql, self.models = reader, sql, list(models)
         self.batch_size = batch_size
         self._ready = False
+        self._upgraded = False
 
     def setup(self) -> None:
         """Creates the control tables and the first version of every model (idempotent)."""
@@ -253,6 +254,8 @@ class ProjectionRunner:
         Fixing the target per pass keeps models fair under a steady stream of writes (the
         first would otherwise chase the head forever). Returns positions advanced.
         """
+        if not self._upgraded:
+            self.upgrade()
         total, target = 0, self.reader.head()
         for model in self.models:
             if stop is not None and stop.is_set():
@@ -293,16 +296,40 @@ class ProjectionRunner:
         versions.analyze(self.sql, models)
         return {model.name: version for model, version in targets}
 
+    def upgrade(self, progress: Progress | None = None) -> list[str]:
+        """Rebuilds the models whose live version other code wrote (their tables changed
+        shape, or their handlers' revision): readers keep the old version, answering "being
+        rebuilt", until the new one is caught up and switched in. One process does it at a
+        time; the others wait, then find nothing left to do. Returns the models rebuilt."""
+        if not self._ready:
+            self.setup()
+        rebuilt: list[str] = []
+        if versions.outdated(self.sql, self.models):
+            with self.sql.exclusive("projection-upgrade"):
+                outdated = versions.outdated(self.sql, self.models)  # another may have done it
+                if outdated:
+                    log.warning("rebuilding %s for this version of the service",
+                                ", ".join(m.name for m in outdated))
+                    self.rebuild_many(outdated, progress=progress)
+                    rebuilt = [m.name for m in outdated]
+        self._upgraded = True
+        return rebuilt
+
     # ---- status -------------------------------------------------------------
 
     def status(self) -> list[dict[str, Any]]:
-        """Every model version's position and its lag behind the newest event."""
+        """Every model version's position, its lag behind the newest event, and whether
+        this code wrote it (``current``; an outdated version is rebuilt)."""
         if not self._ready:
             self.setup()
         head = self.reader.head()
         with self.sql.transaction(write=False) as cursor:
             rows = tracking.all_positions(cursor)
-        return [{**row, "head": head, "lag": max(head - row["position"], 0)} for row in rows]
+        models = {m.name: m for m in self.models}
+        return [{**row, "head": head, "lag": max(head - row["position"], 0),
+                 "current": row["name"] in models
+                 and row["fingerprint"] == models[row["name"]].fingerprint(self.sql.kind)}
+                for row in rows]
 
     def parked(self) -> list[dict[str, Any]]:
         """The events the live versions stepped over, with their errors."""

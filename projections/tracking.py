@@ -36,6 +36,23 @@ CREATE TABLE IF NOT EXISTS projection_parked (
     parked_at TEXT NOT NULL,
     PRIMARY KEY (name, version, position)
 )"""
+# What each version's rows were written for (``ReadModel.fingerprint``): a version whose
+# fingerprint is not the code's (or is unknown) is outdated and gets rebuilt.
+CREATE_FINGERPRINTS = """
+CREATE TABLE IF NOT EXISTS projection_fingerprints (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    fingerprint TEXT NOT NULL,
+    PRIMARY KEY (name, version)
+)"""
+SAVE_FINGERPRINT = """
+INSERT INTO projection_fingerprints (name, version, fingerprint) VALUES (%s, %s, %s)
+ON CONFLICT (name, version) DO UPDATE SET fingerprint = excluded.fingerprint"""
+SELECT_LIVE_FINGERPRINTS = """
+SELECT v.name, v.active_version, f.fingerprint
+FROM projection_versions v LEFT JOIN projection_fingerprints f
+  ON f.name = v.name AND f.version = v.active_version"""
+DELETE_FINGERPRINT = "DELETE FROM projection_fingerprints WHERE name = %s AND version = %s"
 INSERT_PARKED = """
 INSERT INTO projection_parked (name, version, position, aggregate_id, aggregate_version,
                                event_type, error, parked_at)
@@ -58,8 +75,10 @@ SELECT_POSITION = "SELECT position FROM projection_positions WHERE name = %s AND
 SELECT_POSITIONS = """
 SELECT p.name, p.version, p.position, p.events_applied, p.updated_at,
        CASE WHEN v.active_version = p.version THEN 1 ELSE 0 END,
-       (SELECT COUNT(*) FROM projection_parked k WHERE k.name = p.name AND k.version = p.version)
+       (SELECT COUNT(*) FROM projection_parked k WHERE k.name = p.name AND k.version = p.version),
+       f.fingerprint
 FROM projection_positions p LEFT JOIN projection_versions v ON v.name = p.name
+LEFT JOIN projection_fingerprints f ON f.name = p.name AND f.version = p.version
 ORDER BY p.name, p.version"""
 SELECT_VERSIONS_OF = "SELECT version FROM projection_positions WHERE name = %s"
 INSERT_POSITION = """
@@ -87,6 +106,7 @@ def create_control_tables(cursor: TranslatingCursor, kind: str) -> None:
     cursor.execute(CREATE_VERSIONS)
     cursor.execute(CREATE_POSITIONS.format(**TYPES[kind]))
     cursor.execute(CREATE_PARKED.format(**TYPES[kind]))
+    cursor.execute(CREATE_FINGERPRINTS)
 
 
 def ensure_model(cursor: TranslatingCursor, kind: str, model: ReadModel) -> int:
@@ -99,7 +119,22 @@ def ensure_model(cursor: TranslatingCursor, kind: str, model: ReadModel) -> int:
         cursor.execute(statement)
     cursor.execute(INSERT_VERSION, (model.name, 1, now_text()))
     cursor.execute(INSERT_POSITION, (model.name, 1, now_text()))
+    cursor.execute(SAVE_FINGERPRINT, (model.name, 1, model.fingerprint(kind)))
     return 1
+
+
+def live_fingerprint(cursor: TranslatingCursor, name: str) -> tuple[int | None, str | None]:
+    """A model's live version and its fingerprint (None, None before it exists)."""
+    cursor.execute(SELECT_LIVE_FINGERPRINTS + " WHERE v.name = %s", (name,))
+    row = cursor.fetchone()
+    return (None, None) if row is None else (int(row[1]), row[2])
+
+
+def live_fingerprints(cursor: TranslatingCursor) -> dict[str, tuple[int, str | None]]:
+    """Each model's live version and the fingerprint it was written for (None: unknown)."""
+    cursor.execute(SELECT_LIVE_FINGERPRINTS)
+    return {name: (int(version), fingerprint) for name, version, fingerprint
+            in cursor.fetchall()}
 
 
 def active_versions(cursor: TranslatingCursor) -> dict[str, int]:
@@ -148,8 +183,9 @@ def all_positions(cursor: TranslatingCursor) -> list[dict[str, Any]]:
     return [
         {"name": name, "version": int(version), "position": int(position),
          "events_applied": int(applied), "updated_at": updated, "active": bool(active),
-         "parked": int(parked)}
-        for name, version, position, applied, updated, active, parked in cursor.fetchall()
+         "parked": int(parked), "fingerprint": fingerprint}
+        for name, version, position, applied, updated, active, parked, fingerprint
+        in cursor.fetchall()
     ]
 
 

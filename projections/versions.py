@@ -37,6 +37,8 @@ def create_next(sql: SqlStore, models: Sequence[ReadModel]) -> list[Target]:
             for statement in [*model.drop_statements(new), *model.create_statements(sql.kind, new)]:
                 cursor.execute(statement)
             cursor.execute(tracking.INSERT_POSITION, (model.name, new, tracking.now_text()))
+            cursor.execute(tracking.SAVE_FINGERPRINT,
+                           (model.name, new, model.fingerprint(sql.kind)))
             targets.append((model, new))
     return targets
 
@@ -59,7 +61,17 @@ def drop_all_but(sql: SqlStore, model: ReadModel, keep: int) -> list[int]:
                 cursor.execute(statement)
             cursor.execute(tracking.DELETE_POSITION, (model.name, version))
             cursor.execute(tracking.DELETE_PARKED, (model.name, version))
+            cursor.execute(tracking.DELETE_FINGERPRINT, (model.name, version))
     return dropped
+
+
+def outdated(sql: SqlStore, models: Sequence[ReadModel]) -> list[ReadModel]:
+    """The models whose live version was written by other code (other tables or handlers):
+    after an upgrade, they must be rebuilt before they are followed or read."""
+    with sql.transaction(write=False) as cursor:
+        live = tracking.live_fingerprints(cursor)
+    return [m for m in models
+            if m.name in live and live[m.name][1] != m.fingerprint(sql.kind)]
 
 
 def analyze(sql: SqlStore, models: Sequence[ReadModel]) -> None:

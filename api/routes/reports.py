@@ -53,7 +53,8 @@ def read(query: Callable[[], T]) -> T:
     except InvalidCursor as error:
         raise ProblemError(422, "invalid-cursor", str(error)) from None
     except ProjectionNotReady as error:
-        raise ProblemError(503, "projection-not-ready", str(error)) from None
+        raise ProblemError(503, "projection-not-ready", str(error),
+                           headers={"Retry-After": "5"}) from None
 
 
 def program_in_scope(service: MentoringService, principal: ApiKey, program_id: str) -> None:

@@ -58,7 +58,9 @@ def print_status(runner: ProjectionRunner) -> None:
     table = Table("projection", "version", "live", "position", "head", "lag", "parked",
                   "updated")
     for row in runner.status():
-        table.add_row(row["name"], str(row["version"]), "yes" if row["active"] else "building",
+        live = "building" if not row["active"] else "yes" if row["current"] else (
+            "yes, outdated: rebuilt when a worker starts")
+        table.add_row(row["name"], str(row["version"]), live,
                       str(row["position"]), str(row["head"]), str(row["lag"]),
                       str(row["parked"]), row["updated_at"])
     out.print(table)
