@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -61,6 +61,10 @@ class HistoryQueries(UseCases):
         if not events:
             raise NotFound(f"nothing has id {aggregate_id}")
         return [describe_event(e) for e in events]
+
+    def events(self, aggregate_id: str) -> Sequence[Any]:
+        """The aggregate's events as stored, in version order (none for an unknown id)."""
+        return self.store.events_of(parse_id(aggregate_id))
 
     def replay(self, aggregate_id: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         """Each event of an aggregate with the state right after it."""

@@ -86,6 +86,14 @@ def canonical_entry(entry: dict[str, Any]) -> str:
     return dumps({name: entry[name] for name in HASHED_FIELDS})
 
 
+def entry_of(event: Any) -> dict[str, Any]:
+    """What the trail records of an event (without its position and hash)."""
+    return {"aggregate_id": id_text(event.originator_id), "version": event.originator_version,
+            "aggregate_type": aggregate_name(event), "type": event_name(event),
+            "occurred_at": iso(event.timestamp), "actor": actor_of(event),
+            "summary": event.summary()}
+
+
 class AuditTrail(ReadModel):
     """Who did what, when, in which order; tamper-evident."""
 
@@ -100,12 +108,8 @@ class AuditTrail(ReadModel):
         aggregate_id = id_text(event.originator_id)
         heads = batch.rows(HEADS)
         head = heads.get(aggregate_id) or {"aggregate_id": aggregate_id, "version": 0, "hash": ""}
-        entry = {
-            "aggregate_id": aggregate_id, "version": event.originator_version,
-            "position": position, "aggregate_type": aggregate_name(event),
-            "type": event_name(event), "occurred_at": iso(event.timestamp),
-            "actor": actor_of(event), "summary": event.summary(),
-        }
+        entry = entry_of(event)
+        entry["position"] = position
         entry["hash"] = entry_hash(head["hash"], entry)
         # A repeated or skipped version fails the batch: the primary key and this check.
         if head["version"] != event.originator_version - 1:
@@ -141,24 +145,62 @@ def read_trail(cursor: TranslatingCursor, kind: str, tables: dict[str, str], agg
 
 
 def verify_trail(cursor: TranslatingCursor, kind: str, tables: dict[str, str],
-                 relationship_id: str) -> dict[str, Any]:
-    """Recomputes every chain of the trail; reports the first broken or missing entry."""
-    ids = trail_ids(cursor, tables, relationship_id)
-    clause, params = in_clause(kind, "aggregate_id", ids)
+                 ids: Sequence[str], log: dict[str, Sequence[Any]] | None = None,
+                 caught_up: bool = False) -> dict[str, Any]:
+    """Recomputes every chain of the trail of ``ids`` (an aggregate and its linked goals)
+    and, given the aggregates' events read from the ``log``, compares each entry with the
+    event it records. Reports every chain's first problem, the earliest first.
+
+    ``caught_up`` says the view had applied every event of ``log`` when it was read: then
+    an event the view lacks is ``missing``; otherwise the view may just be behind."""
+    clause, params = in_clause(kind, "aggregate_id", list(ids))
     entries = read_rows(cursor, ENTRIES, tables[ENTRIES.name], clause, params,
                         order="aggregate_id, version")
     heads = {h["aggregate_id"]: h for h in read_rows(cursor, HEADS, tables[HEADS.name], clause,
                                                      params)}
-    problems = []
+    problems, behind = [], 0
     for aggregate_id in ids:
         chain = [e for e in entries if e["aggregate_id"] == aggregate_id]
         problem = first_problem(aggregate_id, chain, heads.get(aggregate_id))
+        if log is not None:
+            events = log.get(aggregate_id, ())
+            against_log, lagging = first_difference(aggregate_id, chain, events, caught_up)
+            behind += lagging
+            if against_log and (problem is None or against_log["version"] <= problem["version"]):
+                problem = against_log
         if problem:
             problems.append(problem)
     problems.sort(key=lambda p: (p.get("position") or 0, p["version"]))
-    return {"relationship_id": relationship_id, "valid": not problems,
-            "entries": len(entries), "aggregates": ids,
+    return {"aggregate_id": ids[0], "valid": not problems, "entries": len(entries),
+            "aggregates": list(ids), "checked_against_log": log is not None,
+            "log_events": sum(len(v) for v in log.values()) if log is not None else None,
+            "not_yet_projected": behind,
             "first_problem": problems[0] if problems else None, "problems": problems}
+
+
+def first_difference(aggregate_id: str, chain: list[dict[str, Any]], events: Sequence[Any],
+                     caught_up: bool) -> tuple[dict[str, Any] | None, int]:
+    """The first entry that is not what its event says (or an event with no entry, or an
+    entry with no event), and how many of the newest events the view has not applied yet."""
+    by_version = {entry["version"]: entry for entry in chain}
+    last_entry = max(by_version, default=0)
+    for event in events:
+        expected = entry_of(event)
+        found = by_version.pop(expected["version"], None)
+        where = {"aggregate_id": aggregate_id, "version": expected["version"]}
+        if found is None:
+            if not caught_up and expected["version"] > last_entry:
+                return None, len(events) - expected["version"] + 1
+            return {**where, "position": None, "problem": "missing"}, 0
+        for field in ("aggregate_type", "type", "occurred_at", "actor", "summary"):
+            if found[field] != expected[field]:
+                return {**where, "position": found["position"], "problem": "altered",
+                        "field": field}, 0
+    if by_version:
+        version = min(by_version)
+        return {"aggregate_id": aggregate_id, "version": version,
+                "position": by_version[version]["position"], "problem": "not_in_log"}, 0
+    return None, 0
 
 
 def first_problem(aggregate_id: str, chain: list[dict[str, Any]],

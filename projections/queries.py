@@ -17,7 +17,7 @@ from domain.base import ERASED
 from infrastructure.sql import SqlStore, TableMissing, TranslatingCursor
 from projections import tracking
 from projections.at_risk_queries import at_risk_as_of, at_risk_now
-from projections.audit_trail import read_trail, verify_trail
+from projections.audit_trail import read_trail, trail_ids, verify_trail
 from projections.catalog import BY_NAME
 from projections.health_figures import health_figures
 from projections.matching import goal_of, mentors_of_program, suggest
@@ -186,10 +186,26 @@ class ReadModels:
             c, self.store.kind, t, aggregate_id, limit=limit + 1, after=after, types=types))
         return page(rows, limit)
 
-    def verify_trail(self, relationship_id: str) -> dict[str, Any]:
-        """Recomputes the trail's hash chains; names the first broken or missing entry."""
-        return self._read("audit_trail",
-                          lambda c, t: verify_trail(c, self.store.kind, t, relationship_id))
+    def verify_trail(self, aggregate_id: str,
+                     events_of: Callable[[str], Sequence[Any]] | None = None) -> dict[str, Any]:
+        """Recomputes the trail's hash chains and, given the event store's ``events_of``,
+        compares every entry with its event; names the first altered, missing or invented
+        entry of each chain.
+
+        The log is read before the view: when the view's position had reached the log's head
+        by then, every event read must have its entry, so a lack is tampering, not lag."""
+        ids = self._read("audit_trail", lambda c, t: trail_ids(c, t, aggregate_id))
+        log = {i: events_of(i) for i in ids} if events_of is not None else None
+        head = self._head()
+
+        def read(cursor: TranslatingCursor, tables: dict[str, str]) -> dict[str, Any]:
+            version = tracking.active_version(cursor, "audit_trail")
+            position = tracking.read_position(cursor, self.store.kind, "audit_trail",
+                                              version or 0) or 0
+            return verify_trail(cursor, self.store.kind, tables, ids, log,
+                                caught_up=position >= head)
+
+        return self._read("audit_trail", read)
 
     # ---- mentors ------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Read-side reports: relationship lists, audit trail, program health, at-risk, mentors.
 
-Every answer comes from the projections' view tables; nothing here replays events.
+Every answer comes from the projections' view tables; only verification also reads the
+event store, to compare the audit trail with the events it records.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from api.deps import (
 )
 from api.errors import ProblemError, problems
 from api.schemas import reports as s
+from application.base import profile_id
 from application.service import MentoringService
 from domain.errors import InvalidValue, NotFound
 from domain.values import canonical_uuid, require_instant
@@ -145,9 +147,57 @@ def program_history(program_id: str, principal: Reader, service: ServiceDep, vie
             response_model=s.TrailVerification, responses=ERRORS)
 def verify_history(relationship_id: str, principal: Reader,
                    service: ServiceDep, views: ReadModelsDep) -> dict[str, Any]:
-    """Recomputes the trail's hash chains; reports the first altered or missing entry."""
+    """Recomputes the trail's hash chains and compares every entry with its event in the
+    event store; reports the first altered, missing or invented entry."""
     relationship_in_scope(service, views, principal, relationship_id)
-    return read(lambda: views.verify_trail(relationship_id))
+    report = read(lambda: views.verify_trail(canonical_uuid(relationship_id), service.events))
+    return {**report, "relationship_id": report["aggregate_id"]}
+
+
+@router.get("/v1/goals/{goal_id}/history/verify", response_model=s.TrailVerification,
+            responses=ERRORS)
+def verify_goal_history(goal_id: str, principal: Reader, service: ServiceDep,
+                        views: ReadModelsDep) -> dict[str, Any]:
+    """The goal's trail checked as a relationship's is."""
+    not_found_outside(principal, "goal", goal_id, lambda: of_type(service, goal_id, "Goal"))
+    return read(lambda: views.verify_trail(canonical_uuid(goal_id), service.events))
+
+
+@router.get("/v1/programs/{program_id}/history/verify", response_model=s.TrailVerification,
+            responses=ERRORS)
+def verify_program_history(program_id: str, principal: Reader, service: ServiceDep,
+                           views: ReadModelsDep) -> dict[str, Any]:
+    """The program's own trail checked as a relationship's is."""
+    program_in_scope(service, principal, program_id)
+    return read(lambda: views.verify_trail(canonical_uuid(program_id), service.events))
+
+
+@router.get("/v1/programs/{program_id}/mentors/{person_id}/history",
+            response_model=s.HistoryPage, responses=ERRORS)
+def mentor_history(program_id: str, person_id: str, principal: Reader, service: ServiceDep,
+                   views: ReadModelsDep, limit: Limit = 100,
+                   cursor: Cursor = None) -> dict[str, Any]:
+    """The audit trail of a mentor profile: registered, updated, capacity, mentees, time."""
+    profile = mentor_in_scope(service, principal, program_id, person_id)
+    return read(lambda: views.audit_trail(profile, limit, cursor))
+
+
+@router.get("/v1/programs/{program_id}/mentors/{person_id}/history/verify",
+            response_model=s.TrailVerification, responses=ERRORS)
+def verify_mentor_history(program_id: str, person_id: str, principal: Reader,
+                          service: ServiceDep, views: ReadModelsDep) -> dict[str, Any]:
+    """The mentor profile's trail checked as a relationship's is."""
+    profile = mentor_in_scope(service, principal, program_id, person_id)
+    return read(lambda: views.verify_trail(profile, service.events))
+
+
+def mentor_in_scope(service: MentoringService, principal: ApiKey, program_id: str,
+                    person_id: str) -> str:
+    """The mentor profile's id, if the key may see it (404 otherwise)."""
+    profile = str(profile_id(program_id, person_id))
+    not_found_outside(principal, f"mentor in program {program_id}:", person_id,
+                      lambda: of_type(service, profile, "MentorProfile"))
+    return profile
 
 
 @router.get("/v1/programs/{program_id}/health", response_model=s.ProgramHealth,

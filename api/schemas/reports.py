@@ -58,16 +58,28 @@ class TrailProblem(BaseModel):
     aggregate_id: str
     version: int
     position: int | None
-    problem: str = Field(description="`altered` or `missing`.")
+    problem: str = Field(description=(
+        "`altered` (the entry is not what its event says, or its hash does not recompute), "
+        "`missing` (an event without its entry) or `not_in_log` (an entry without an "
+        "event)."))
+    field: str | None = Field(default=None, description=(
+        "For an entry that differs from its event: the first field that differs."))
 
 
 class TrailVerification(BaseModel):
-    """Whether every hash chain of the trail recomputes; the first broken entry if not."""
+    """Whether every hash chain of the trail recomputes and every entry is what its event in
+    the event store says; the first problem of each chain if not."""
 
-    relationship_id: str
+    aggregate_id: str
+    relationship_id: str | None = Field(
+        default=None, description="The relationship verified (relationships only).")
     valid: bool
     entries: int
     aggregates: list[str]
+    checked_against_log: bool
+    log_events: int | None = Field(description="Events read from the event store.")
+    not_yet_projected: int = Field(description=(
+        "The newest events the trail has not applied yet (lag, not a problem)."))
     first_problem: TrailProblem | None
     problems: list[TrailProblem]
 

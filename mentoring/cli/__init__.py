@@ -12,7 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 for verb in (serving.serve, projections.project, projections.rebuild, data.demo, data.replay,
-             data.export):
+             data.verify, data.export):
     app.command()(verb)
 app.command("erase")(people.erase)
 app.command("subject-access")(people.subject_access)

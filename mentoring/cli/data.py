@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from mentoring.cli.common import err, fail, service
+from domain.values import canonical_uuid
+from mentoring.cli.common import err, fail, runtime, service
 from mentoring.cli.exporting import export_events
 from mentoring.cli.replaying import print_replay
 
@@ -52,6 +53,35 @@ def replay(
     """Prints an aggregate's events in order, with the state after each."""
     with service() as mentoring:
         print_replay(mentoring.replay(aggregate_id), full=full)
+
+
+def verify(
+    aggregate_id: Annotated[str, typer.Argument(
+        metavar="ID", help="A relationship, goal, program or mentor profile id.")],
+) -> None:
+    """Checks an audit trail: its hash chains, and every entry against its event in the
+    event store. Exits 1 when an entry is altered, missing or not in the log."""
+    from projections.queries import ProjectionNotReady
+
+    with runtime() as built:
+        kind = built.service.aggregate_type(aggregate_id)
+        try:
+            report = built.read_models().verify_trail(canonical_uuid(aggregate_id),
+                                                      built.service.events)
+        except ProjectionNotReady as error:
+            raise fail(f"{error}: run `mentoring project` first") from None
+    lag = report["not_yet_projected"]
+    typer.echo(f"{kind} {report['aggregate_id']}: {report['entries']} entries over "
+               f"{len(report['aggregates'])} aggregate(s), checked against "
+               f"{report['log_events']} events in the event store"
+               + (f" ({lag} not projected yet)" if lag else ""))
+    for problem in report["problems"]:
+        field = f" ({problem['field']})" if problem.get("field") else ""
+        typer.echo(f"  {problem['problem']}{field}: {problem['aggregate_id']} "
+                   f"v{problem['version']}")
+    if not report["valid"]:
+        raise fail("the audit trail does not match the event store")
+    typer.echo("valid")
 
 
 def export(

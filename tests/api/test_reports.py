@@ -63,8 +63,28 @@ def test_history_lists_the_trail_with_hashes_and_verifies(
     assert {"version", "type", "occurred_at", "actor", "summary", "hash"} <= set(
         history["items"][0])
     verified = ok(client.get(f"/v1/relationships/{world['relationship']}/history/verify"))
-    assert verified["valid"] is True
-    assert verified["entries"] == 4
+    assert verified["valid"] is True and verified["checked_against_log"] is True
+    assert verified["entries"] == verified["log_events"] == 4
+    assert verified["relationship_id"] == world["relationship"]
+
+
+def test_every_kind_of_trail_verifies_against_the_event_store(
+    client: TestClient, client_for: Callable[..., TestClient], world: dict[str, str]
+) -> None:
+    paths = [f"/v1/goals/{world['goal']}/history",
+             f"/v1/programs/{world['a']}/history",
+             f"/v1/programs/{world['a']}/mentors/mentor-1/history"]
+    for path in paths:
+        entries = ok(client.get(path))["items"]
+        verified = ok(client.get(f"{path}/verify"))
+        assert verified["valid"] is True, path
+        assert verified["entries"] == verified["log_events"] == len(entries) > 0, path
+    mentor = ok(client.get(paths[2]))["items"]
+    assert mentor[0]["type"] == "Registered" and mentor[0]["aggregate_type"] == "MentorProfile"
+    outsider = client_for("analyst", [world["b"]])
+    for path in paths:
+        is_problem(outsider.get(f"{path}/verify"), 404)
+    is_problem(client.get(f"/v1/programs/{world['a']}/mentors/nobody/history/verify"), 404)
 
 
 def test_health_and_at_risk_of_a_program(client: TestClient, world: dict[str, str]) -> None:

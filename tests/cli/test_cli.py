@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,29 @@ def test_demo_without_mentees_is_a_usage_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "--mentees" in done.stderr
     assert not (tmp_path / "m.db").exists()
+
+
+def test_verify_checks_a_trail_against_the_event_store_and_fails_on_tampering(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    for verb in (("demo", "--mentors", "2", "--mentees", "3", "--months", "2"),
+                 ("rebuild", "audit_trail")):
+        done = mentoring(*verb, database_url=url, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in mentoring(
+        "export", database_url=url, cwd=tmp_path).stdout.splitlines()]
+    rel = next(str(e["aggregate_id"]) for e in events if e["type"] == "Requested")
+    done = mentoring("verify", rel, database_url=url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Relationship {rel}: ") and done.stdout.endswith("valid\n")
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        (table,) = db.execute("SELECT name FROM sqlite_master WHERE name LIKE "
+                              "'audit_entries_v%' AND type = 'table'").fetchone()
+        db.execute(f"UPDATE {table} SET actor = 'someone' WHERE aggregate_id = ? "
+                   "AND version = 1", (rel,))
+    done = mentoring("verify", rel, database_url=url, cwd=tmp_path)
+    assert done.returncode == 1
+    assert f"altered (actor): {rel} v1" in done.stdout
+    assert "does not match the event store" in done.stderr
+    done = mentoring("verify", "not-an-id", database_url=url, cwd=tmp_path)
+    assert done.returncode == 1 and "not-an-id" in done.stderr
