@@ -60,14 +60,15 @@ FACTS = Table(
 HISTORY = Table(
     name="at_risk_history",
     key=("relationship_id", "seq"),
-    columns=("program_id", "valid_from", "valid_to", "first_risk", "facts"),
+    columns=("program_id", "valid_from", "valid_to", "facts", *RISKS),
     json_columns=frozenset({"facts"}),
-    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
-            relationship_id TEXT NOT NULL, seq INTEGER NOT NULL, program_id TEXT NOT NULL,
-            valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, first_risk TEXT,
-            facts TEXT NOT NULL, PRIMARY KEY (relationship_id, seq))""",
+    ddl=("CREATE TABLE IF NOT EXISTS {table} (relationship_id TEXT NOT NULL, "
+         "seq INTEGER NOT NULL, program_id TEXT NOT NULL, valid_from TEXT NOT NULL, "
+         "valid_to TEXT NOT NULL, facts TEXT NOT NULL, "
+         + ", ".join(f"{risk} TEXT" for risk in RISKS)
+         + ", PRIMARY KEY (relationship_id, seq))",
          "CREATE INDEX IF NOT EXISTS {table}_when ON {table} (program_id, valid_to) "
-         "WHERE first_risk IS NOT NULL"),
+         "WHERE risk_1 IS NOT NULL"),
 )
 GOALS = Table(
     name="at_risk_goals",
@@ -158,7 +159,7 @@ class AtRisk(ReadModel):
         batch.insert(HISTORY, {
             "relationship_id": row["relationship_id"], "seq": row["changes"],
             "program_id": row["program_id"], "valid_from": at, "valid_to": OPEN,
-            "first_risk": row["risk_1"], "facts": {f: row[f] for f in HISTORY_FIELDS}})
+            "facts": {f: row[f] for f in HISTORY_FIELDS}, **{r: row[r] for r in RISKS}})
 
 
 def _connected(row: Row, event: Any, at: str) -> None:

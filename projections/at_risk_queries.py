@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from infrastructure.sql import TranslatingCursor
-from projections.at_risk import FACTS, HISTORY
+from projections.at_risk import FACTS, HISTORY, RISKS
 from projections.risk_rules import MAX_REASONS, reasons_for
 from projections.sql import iso, read_rows
 
@@ -50,17 +52,21 @@ def at_risk_now(cursor: TranslatingCursor, tables: dict[str, str], program_id: s
 def at_risk_as_of(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
                   when: datetime, *, limit: int | None = None,
                   after: tuple[int, str] | None = None) -> list[Item]:
-    """The same page as of a past instant: each relationship's facts as they were then."""
+    """The same page as of a past instant: each relationship's facts as they were then.
+
+    Each version of the facts stores when its k-th reason starts, so the database counts
+    the reasons at T, orders and pages; only the page's facts are decoded."""
     at = iso(when)
-    versions = read_rows(cursor, HISTORY, tables[HISTORY.name],
-                         "program_id = %s AND valid_to > %s AND valid_from <= %s "
-                         "AND first_risk IS NOT NULL AND first_risk <= %s",
-                         [program_id, at, at, at])
-    items = [found for version in versions
-             if (found := item({**version["facts"]}, when))["reasons"]]
-    items.sort(key=lambda found: (-len(found["reasons"]), found["relationship_id"]))
+    reasons = " + ".join(f"CASE WHEN {risk} <= %s THEN 1 ELSE 0 END" for risk in RISKS)
+    params: list[Any] = [at] * len(RISKS) + [program_id, at, at, at]
+    where = ""
     if after is not None:
-        items = [found for found in items
-                 if (len(found["reasons"]), found["relationship_id"]) < (after[0], "\uffff")
-                 and (len(found["reasons"]) < after[0] or found["relationship_id"] > after[1])]
-    return items if limit is None else items[:limit]
+        where = "WHERE reasons < %s OR (reasons = %s AND relationship_id > %s)"
+        params += [after[0], after[0], after[1]]
+    query = (f"SELECT relationship_id, facts FROM (SELECT relationship_id, facts, "
+             f"{reasons} AS reasons FROM {tables[HISTORY.name]} WHERE program_id = %s "
+             "AND valid_to > %s AND valid_from <= %s AND risk_1 <= %s) AS valid "
+             f"{where} ORDER BY reasons DESC, relationship_id"
+             + ("" if limit is None else f" LIMIT {int(limit)}"))
+    cursor.execute(query, params)
+    return [item(orjson.loads(facts), when) for _, facts in cursor.fetchall()]

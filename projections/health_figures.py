@@ -37,7 +37,7 @@ import orjson
 
 from infrastructure.sql import TranslatingCursor
 from projections.health_ledger import epoch_micros, micros_of
-from projections.health_tables import DAYS, MOMENTS, TIMES_TO_EXPECTATIONS
+from projections.health_tables import DAYS, MOMENTS, MONTHS, TIMES_TO_EXPECTATIONS
 from projections.sql import iso, month_key
 
 STATUSES = ("requested", "active", "paused", "declined", "withdrawn", "concluded")
@@ -53,6 +53,7 @@ MONTHLY = ("requested", "declined", "withdrawn", "connected", "concluded", "sess
            "mentee_on_time", "mentee_prepared", "feedback", "feedback_acknowledged",
            "concerns_shared", "reviews", "mentor_satisfaction_sum", "mentee_satisfaction_sum",
            "goals_defined", "goals_achieved", "goals_abandoned")
+MONTHLY_NAMES = frozenset(MONTHLY)
 FREQUENCY = re.compile(r"(?:open_segments|open_start|closed):(\d+)")
 Ledger = dict[str, dict[str, int]]  # month -> metric -> change in that month up to T
 
@@ -74,20 +75,25 @@ def with_rate(figures: dict[str, Any], name: str, value: tuple[float | None, str
 
 def read_ledger(cursor: TranslatingCursor, tables: dict[str, str], program_id: str,
                 at: datetime) -> Ledger:
-    """Each month's changes of every metric, counting what was recorded up to ``at``."""
+    """Each month's changes of every metric, counting what was recorded up to ``at``: whole
+    months before T's, then the days of T's month before T's day, then T's day's moments
+    up to T (so the cost grows with months, not with events)."""
     stamp = iso(at) or ""
-    day = stamp[:10]
+    day, month = stamp[:10], stamp[:7]
     by_month: Ledger = defaultdict(lambda: defaultdict(int))
-    cursor.execute(f"SELECT substr(day, 1, 7), metric, SUM(delta) FROM {tables[DAYS.name]} "
-                   "WHERE program_id = %s AND day < %s GROUP BY substr(day, 1, 7), metric",
-                   (program_id, day))
-    for month, metric, amount in cursor.fetchall():
+    cursor.execute(f"SELECT month, metric, delta FROM {tables[MONTHS.name]} "
+                   "WHERE program_id = %s AND month < %s", (program_id, month))
+    for earlier, metric, amount in cursor.fetchall():
+        by_month[earlier][metric] += int(amount)
+    cursor.execute(f"SELECT metric, SUM(delta) FROM {tables[DAYS.name]} WHERE program_id = %s "
+                   "AND day >= %s AND day < %s GROUP BY metric", (program_id, month, day))
+    for metric, amount in cursor.fetchall():
         by_month[month][metric] += int(amount)
     cursor.execute(f"SELECT changes FROM {tables[MOMENTS.name]} "
                    "WHERE program_id = %s AND day = %s AND at <= %s", (program_id, day, stamp))
     for (changes,) in cursor.fetchall():
         for metric, amount in orjson.loads(changes).items():
-            by_month[day[:7]][metric] += amount
+            by_month[month][metric] += amount
     return by_month
 
 
@@ -137,11 +143,13 @@ def time_to_expectations(cursor: TranslatingCursor, tables: dict[str, str], prog
         return {"relationships": 0, "average": None, "median": None,
                 "average_unavailable": "no relationship has agreed expectations yet",
                 "median_unavailable": "no relationship has agreed expectations yet"}
+    # The middle one or two of the ``count`` times recorded by T, found by the database in
+    # the index's order (nothing but them crosses the wire).
     cursor.execute(f"SELECT micros FROM {tables[TIMES_TO_EXPECTATIONS.name]} "
-                   "WHERE program_id = %s AND at <= %s ORDER BY micros", (program_id, at))
-    values = [int(micros) for (micros,) in cursor.fetchall()]
-    middle = len(values) // 2
-    median = (values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2)
+                   "WHERE program_id = %s AND at <= %s ORDER BY micros "
+                   f"LIMIT {2 - count % 2} OFFSET {(count - 1) // 2}", (program_id, at))
+    middle = [int(micros) for (micros,) in cursor.fetchall()]
+    median = sum(middle) / len(middle)
     return {"relationships": count,
             "average": round(micros_of(totals, "tte") / count / MICROS_PER_DAY, 2),
             "median": round(median / MICROS_PER_DAY, 2)}
@@ -220,19 +228,24 @@ def monthly_series(ledger: Ledger, this_month: str) -> list[dict[str, Any]]:
     months = sorted(m for m in ledger if m <= this_month)
     if not months:
         return []
+    # Flows belong to their own month (``name@YYYY-MM``), whenever they were recorded.
+    flows: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for changes in ledger.values():
+        for metric, amount in changes.items():
+            name, at, month = metric.partition("@")
+            if at and name in MONTHLY_NAMES:
+                flows[month][name] += amount
     series, open_now = [], 0
     for month in month_range(months[0], this_month):
         changes = ledger.get(month, {})
         open_now += changes.get("status:active", 0) + changes.get("status:paused", 0)
-        counted: dict[str, int] = defaultdict(int)
-        for source in ledger.values():  # flows belong to their own month, whenever recorded
-            for name in MONTHLY:
-                counted[name] += source.get(f"{name}@{month}", 0)
+        counted = flows.get(month, {})
         point: dict[str, Any] = {"month": month, "active_relationships": open_now,
-                                 **{n: counted[n] for n in MONTHLY if not n.endswith("_sum")}}
-        reviews = counted["reviews"]
+                                 **{n: counted.get(n, 0) for n in MONTHLY
+                                    if not n.endswith("_sum")}}
+        reviews = counted.get("reviews", 0)
         point["average_satisfaction"] = rate(
-            counted["mentor_satisfaction_sum"] + counted["mentee_satisfaction_sum"],
+            counted.get("mentor_satisfaction_sum", 0) + counted.get("mentee_satisfaction_sum", 0),
             2 * reviews, 1, "review")[0]
         series.append(point)
     return series

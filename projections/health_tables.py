@@ -73,6 +73,15 @@ DAYS = Table(
             program_id TEXT NOT NULL, day TEXT NOT NULL, metric TEXT NOT NULL,
             delta {bigint} NOT NULL, PRIMARY KEY (program_id, day, metric))""",),
 )
+# The same sums per month: a figure at T reads whole months here, T's month's days above.
+MONTHS = Table(
+    name="health_months",
+    key=("program_id", "month", "metric"),
+    columns=("delta",),
+    ddl=("""CREATE TABLE IF NOT EXISTS {table} (
+            program_id TEXT NOT NULL, month TEXT NOT NULL, metric TEXT NOT NULL,
+            delta {bigint} NOT NULL, PRIMARY KEY (program_id, month, metric))""",),
+)
 # Time from connection to the first expectations, one row per relationship, for the median.
 TIMES_TO_EXPECTATIONS = Table(
     name="health_tte",

@@ -40,6 +40,7 @@ from projections.health_tables import (
     GOALS,
     MENTORS,
     MOMENTS,
+    MONTHS,
     RELATIONSHIPS,
     TIMES_TO_EXPECTATIONS,
 )
@@ -55,7 +56,7 @@ class ProgramHealth(ReadModel):
     """The facts and the ledger every dashboard figure is computed from."""
 
     name = "program_health"
-    tables = (RELATIONSHIPS, GOALS, MENTORS, MOMENTS, DAYS, TIMES_TO_EXPECTATIONS)
+    tables = (RELATIONSHIPS, GOALS, MENTORS, MOMENTS, DAYS, MONTHS, TIMES_TO_EXPECTATIONS)
 
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         batch.rows(RELATIONSHIPS).preload(ids_of(events, *events_of(Relationship)))
@@ -79,7 +80,7 @@ class ProgramHealth(ReadModel):
 
     def record(self, batch: Batch, event: Any, position: int, program_id: str,
                delta: Metrics) -> None:
-        """Writes an event's changes to the ledger: its moment, and its day's sums."""
+        """Writes an event's changes to the ledger: its moment, its day's and month's sums."""
         if not delta:
             return
         at = iso(event.timestamp) or ""
@@ -88,6 +89,7 @@ class ProgramHealth(ReadModel):
                                "at": at, "changes": delta})
         for metric, amount in delta.items():
             batch.add(DAYS, (program_id, day, metric), amount)
+            batch.add(MONTHS, (program_id, day[:7], metric), amount)
 
     # ---- a relationship's life ----------------------------------------------
 
