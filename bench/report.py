@@ -55,6 +55,21 @@ FINDINGS = """
   per reason count; lists use per-program `(program_id, status, position)` indexes
   (EXPLAIN showed a parallel sequential scan and top-N sort of 18 ms before, 0.26 ms
   after); the mentor directory pages by person id.
+- **Reports as of any instant (issue 11).** Health and at-risk became exact for a past
+  instant: the health ledger keeps dated changes, at-risk keeps each relationship's facts
+  with their history. First measured at 20,000 relationships: health 26 ms and at-risk as
+  of mid-history 731 ms per call (every ledger day and every candidate row read and
+  decoded in Python; the median read every time-to-expectations row). Now whole months
+  come from a monthly ledger, the median reads only its middle rows, and at-risk as of T
+  counts each row's reasons at T in the database from stored start instants, decoding
+  only the page: health ~9 ms, at-risk as of T ~100 ms at 20,000. At 100,000 at-risk as
+  of a past instant is still O(relationships open at T) (531 ms p95): "most reasons
+  first" at T needs every candidate's count. An interval index on the history (or
+  per-count partial indexes) would make it a keyset query like the current one.
+- **A read-side regression to find.** Every read over HTTP now costs 8-10 ms p95 at
+  100,000 relationships (1.7-1.9 ms on 2026-11-24), including the relationship list whose
+  query did not change and takes 1.5-2 ms called directly; `/readyz` takes 6 ms. The
+  cost is per request in the server, not in SQL: to profile (py-spy) in the next round.
 - **Bulk loading** (benchmark data): keys and subject-index rows are made in memory and
   COPYed; the in-memory demo saves without the committer thread.
 - **Kafka relay (figure 5).** Not measured: the relay is built by a later issue.
