@@ -269,3 +269,47 @@ def test_goal_target_dates_in_the_past_are_refused(runtime: Runtime) -> None:
         runtime.service.define_goal(program_id=program, mentee_id="e1", title="Old",
                                     success_criteria="Done", target_date=date(2026, 1, 1),
                                     actor="e1", at=START)
+
+
+def test_one_relationship_one_session_and_an_empty_month_by_hand(runtime: Runtime) -> None:
+    s = runtime.service
+    feb1 = datetime(2026, 2, 1, 10, tzinfo=UTC)
+    program = s.create_program(name="Small", description=None, actor="admin", at=feb1).id
+    s.register_mentor(program_id=program, person_id="m1", skills=["go"], capacity=2,
+                      monthly_minutes=120, actor="admin", at=feb1)
+    rel = s.request_relationship(program_id=program, mentor_id="m1", mentee_id="e1",
+                                 message="Hi", actor="e1", at=feb1).id
+    s.accept_relationship(rel, actor="m1", at=feb1)
+    s.set_expectations(rel, meeting_every_days=7, session_minutes=60, monthly_minutes_cap=120,
+                       topics=["go"], channel="video", review_every_days=30, actor="m1",
+                       at=feb1)
+    booked = str(s.schedule_session(rel, scheduled_for=datetime(2026, 2, 3, 10, tzinfo=UTC),
+                                    duration_minutes=45, agenda=None, actor="m1",
+                                    at=datetime(2026, 2, 2, tzinfo=UTC)).extra["session_id"])
+    s.hold_session(rel, booked, held_at=datetime(2026, 2, 3, 10, tzinfo=UTC),
+                   duration_minutes=45, mentee_on_time=True, mentee_prepared=True, notes=None,
+                   actor="m1", at=datetime(2026, 2, 3, 10, tzinfo=UTC))
+    project(runtime)
+    april10 = datetime(2026, 4, 10, tzinfo=UTC)
+    health = runtime.read_models().program_health(program, april10)
+    days = (april10 - feb1).total_seconds() / 86_400  # 67.58 days active under expectations
+    assert health["cadence_adherence"] == {"sessions_held": 1,
+                                           "sessions_expected": round(days / 7, 2),
+                                           "ratio": round(1 / (days / 7), 4)}
+    assert health["feedback_per_relationship_month"] == {
+        "feedback": 0, "relationship_months": round(days / 30, 2), "rate": 0.0}
+    assert health["time_to_expectations_days"] == {"relationships": 1, "average": 0.0,
+                                                   "median": 0.0}
+    february, march, april = health["monthly"]
+    assert (february["month"], february["sessions_held"], february["minutes_held"]) == (
+        "2026-02", 1, 45)
+    assert (march["month"], march["sessions_held"], march["active_relationships"]) == (
+        "2026-03", 0, 1)  # an empty month is a point of zeros, not a gap
+    assert march["average_satisfaction"] is None
+    assert april["month"] == "2026-04"
+    assert health["mentor_utilisation"] == {
+        "mentors": 1, "active_mentees": 1, "capacity": 2, "mentee_ratio": 0.5,
+        "month": "2026-04", "minutes_held": 0, "monthly_minutes": 120, "minutes_ratio": 0.0}
+    in_february = runtime.read_models().program_health(program,
+                                                       datetime(2026, 2, 20, tzinfo=UTC))
+    assert in_february["mentor_utilisation"]["minutes_ratio"] == round(45 / 120, 4)
