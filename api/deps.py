@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,12 +20,20 @@ from domain.values import require_instant
 from infrastructure.api_keys import ApiKey, KeyStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.sql import SqlStore
-from projections.queries import ReadModels
+from projections.queries import (
+    InvalidCursor,
+    PositionAhead,
+    ProjectionBehind,
+    ProjectionNotReady,
+    ReadModels,
+)
 
 ADMIN = ("admin",)
 COMMAND_ROLES = ("admin", "integration")
 READ_ROLES = ("admin", "integration", "analyst")
 DASHBOARD_ROLES = ("admin", "integration", "analyst", "viewer")
+
+T = TypeVar("T")
 
 bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <secret>`.")
 
@@ -49,8 +57,25 @@ def get_service(request: Request) -> MentoringService:
     return services(request).service
 
 
-def get_read_models(request: Request) -> ReadModels:
+def get_plain_read_models(request: Request) -> ReadModels:
+    """The read models as they are (for operations: no ``min_position``)."""
     return services(request).read_models
+
+
+def get_read_models(
+    request: Request,
+    min_position: Annotated[int | None, Query(
+        ge=0, le=2**63 - 1,
+        description="Answer only once the views read have applied every event up to this "
+                    "global position (a command's `Mentoring-Position`); waits up to "
+                    "`MENTORING_READ_WAIT_SECONDS`, then 503 with `Retry-After`.")] = None,
+) -> ReadModels:
+    try:
+        return services(request).read_models.at_least(min_position)
+    except PositionAhead as error:
+        raise ProblemError(422, "invalid-value", str(error),
+                           errors=[{"field": "query.min_position", "message": str(error)}]
+                           ) from None
 
 
 def get_keys(request: Request) -> KeyStore:
@@ -63,6 +88,7 @@ def get_database(request: Request) -> SqlStore:
 
 ServiceDep = Annotated[MentoringService, Depends(get_service)]
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
+PlainReadModelsDep = Annotated[ReadModels, Depends(get_plain_read_models)]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 DatabaseDep = Annotated[SqlStore, Depends(get_database)]
 
@@ -249,3 +275,17 @@ def time_travel(
 
 
 TimeTravelDep = Annotated[TimeTravel, Depends(time_travel)]
+
+
+def read(query: Callable[[], T]) -> T:
+    """Runs a read-model query, mapping its errors to problem documents."""
+    try:
+        return query()
+    except InvalidCursor as error:
+        raise ProblemError(422, "invalid-cursor", str(error)) from None
+    except ProjectionBehind as error:
+        raise ProblemError(503, "projection-behind", str(error),
+                           headers={"Retry-After": str(error.retry_after)}) from None
+    except ProjectionNotReady as error:
+        raise ProblemError(503, "projection-not-ready", str(error),
+                           headers={"Retry-After": str(error.retry_after)}) from None

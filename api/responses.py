@@ -17,8 +17,13 @@ def etag(version: int) -> str:
 def answer(response: Response, outcome: Outcome) -> dict[str, Any]:
     """A command's answer: id, version, status (and e.g. session_id), with its ETag."""
     response.headers["ETag"] = etag(outcome.version)
-    return {"id": outcome.id, "version": outcome.version, "status": outcome.status,
-            **(outcome.extra or {})}
+    answered = {"id": outcome.id, "version": outcome.version, "status": outcome.status,
+                **(outcome.extra or {})}
+    if outcome.position is not None:
+        # Pass it back as ``min_position`` to read the views once they show this command.
+        response.headers["Mentoring-Position"] = str(outcome.position)
+        answered["position"] = outcome.position
+    return answered
 
 
 def created(response: Response, outcome: Outcome, location: str) -> dict[str, Any]:

@@ -100,7 +100,8 @@ class Runtime:
 
     def read_models(self) -> ReadModels:
         """Queries over the projections' view tables (never a replay of events)."""
-        return ReadModels(self.sql, head=self.events.last_position, setup=self.runner().setup)
+        return ReadModels(self.sql, head=self.events.last_position, setup=self.runner().setup,
+                          wait_seconds=self.settings.read_wait_seconds)
 
     def api(self) -> FastAPI:
         """The HTTP API over this process's parts."""

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     statement_timeout_seconds: float = Field(
         15.0, gt=0, le=3600,
         description="PostgreSQL: longest a request's database work may take (API and stores)")
+    read_wait_seconds: float = Field(
+        2.0, ge=0, le=60,
+        description="longest a read with min_position waits for the views (then 503)")
     max_body_bytes: int = Field(
         1_000_000, ge=1_000, le=100_000_000, description="largest request body accepted (413)")
     idempotency_ttl_seconds: int = Field(

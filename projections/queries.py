@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -37,6 +39,18 @@ class InvalidCursor(ValueError):
 
 class ProjectionNotReady(RuntimeError):
     """The read model has no live version yet (no projection ever ran on this database)."""
+
+    retry_after = 5
+
+
+class ProjectionBehind(ProjectionNotReady):
+    """The read model had not reached the position asked for within the wait."""
+
+    retry_after = 1
+
+
+class PositionAhead(ValueError):
+    """A position asked for that no event has (yet)."""
 
 
 def encode_cursor(position: int) -> str:
@@ -109,12 +123,45 @@ class ReadModels:
     """Queries over the live versions of the read models."""
 
     def __init__(self, store: SqlStore, *, head: Callable[[], int],
-                 setup: Callable[[], None] | None = None) -> None:
+                 setup: Callable[[], None] | None = None, wait_seconds: float = 2.0) -> None:
         self.store, self._head, self._setup = store, head, setup
+        self.wait_seconds = wait_seconds
+        self.min_position = 0
+
+    def at_least(self, position: int | None) -> ReadModels:
+        """These read models, answering only once the views read have applied every event
+        up to ``position`` (a command's ``Mentoring-Position``): read your own writes.
+        Waits up to ``wait_seconds``, then raises ``ProjectionBehind``."""
+        if not position:
+            return self
+        if position > self._head():
+            raise PositionAhead(f"min_position {position} is past the newest event")
+        bound = copy.copy(self)
+        bound.min_position = position
+        return bound
+
+    def _wait_for(self, name: str) -> None:
+        deadline, delay, reached = time.monotonic() + self.wait_seconds, 0.002, None
+        while True:
+            with self.store.transaction(write=False) as cursor:
+                version = tracking.active_version(cursor, name)
+                reached = None if version is None else tracking.read_position(
+                    cursor, self.store.kind, name, version)
+            if reached is not None and reached >= self.min_position:
+                return
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ProjectionBehind(
+                    f"the {name} view has applied events up to position {reached or 0}, not "
+                    f"yet {self.min_position} (waited {self.wait_seconds:g} s)")
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, 0.05)
 
     def _read(self, name: str, reader: Reader[T]) -> T:
         for attempt in range(2):
             try:
+                if self.min_position:
+                    self._wait_for(name)
                 with self.store.transaction(write=False) as cursor:
                     version, fingerprint = tracking.live_fingerprint(cursor, name)
                     if version is None:
@@ -265,6 +312,19 @@ class ReadModels:
             return [], 0
 
     # ---- positions ----------------------------------------------------------
+
+    def program_ids(self, *, limit: int, cursor: str | None = None) -> dict[str, Any]:
+        """Every program's id, in id order, a page of ``limit`` after ``cursor``."""
+        after = decode_text_cursor("g", cursor) or ""
+
+        def read(cursor: TranslatingCursor, tables: dict[str, str]) -> list[dict[str, Any]]:
+            cursor.execute(f"SELECT aggregate_id FROM {tables['program_feed_owners']} "
+                           "WHERE aggregate_id = program_id AND aggregate_id > %s "
+                           f"ORDER BY aggregate_id LIMIT {int(limit) + 1}", (after,))
+            return [{"id": row[0]} for row in cursor.fetchall()]
+
+        return page(self._read("program_feed", read), limit,
+                    lambda last: encode_text_cursor("g", last["id"]))
 
     def positions(self) -> list[dict[str, Any]]:
         """Each live read model's position and its lag behind the newest event."""

@@ -6,9 +6,8 @@ event store, to compare the audit trail with the events it records.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, AwareDatetime
@@ -20,6 +19,7 @@ from api.deps import (
     ServiceDep,
     check_program_access,
     not_found_outside,
+    read,
 )
 from api.errors import ProblemError, problems
 from api.schemas import reports as s
@@ -28,11 +28,10 @@ from application.service import MentoringService
 from domain.errors import InvalidValue, NotFound
 from domain.values import canonical_uuid, require_instant
 from infrastructure.api_keys import ApiKey
-from projections.queries import InvalidCursor, ProjectionNotReady, ReadModels
+from projections.queries import ReadModels
 
 router = APIRouter(tags=["reports"])
 ERRORS = problems(401, 403, 404, 422, 503)
-T = TypeVar("T")
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=500,
                                      description="`next_cursor` of the previous page.")]
@@ -46,17 +45,6 @@ def checked_instant(value: datetime) -> datetime:
         return require_instant("as_of", value)
     except InvalidValue as error:
         raise ValueError(error.detail.split(": ", 1)[-1]) from None
-
-
-def read(query: Callable[[], T]) -> T:
-    """Runs a read-model query, mapping its errors to problem documents."""
-    try:
-        return query()
-    except InvalidCursor as error:
-        raise ProblemError(422, "invalid-cursor", str(error)) from None
-    except ProjectionNotReady as error:
-        raise ProblemError(503, "projection-not-ready", str(error),
-                           headers={"Retry-After": "5"}) from None
 
 
 def program_in_scope(service: MentoringService, principal: ApiKey, program_id: str) -> None:

@@ -63,6 +63,9 @@ class CommandResult(BaseModel):
     id: str
     version: int = Field(description="The aggregate's version after the command (also the ETag).")
     status: str | None = Field(None, description="The aggregate's status, where it has one.")
+    position: int | None = Field(None, description=(
+        "The global position of the command's last event (also the `Mentoring-Position` "
+        "header): pass it as `min_position` to a report to read your own write."))
 
 
 class Created(CommandResult):

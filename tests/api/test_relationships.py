@@ -51,7 +51,9 @@ def test_accept_establishes_the_connection(client: TestClient, driver: Driver) -
     driver.mentor(program_id)
     relationship_id = driver.relationship(program_id)
     response = client.post(f"/v1/relationships/{relationship_id}/accept", json={})
-    assert ok(response) == {"id": relationship_id, "version": 2, "status": "active"}
+    answered = ok(response)
+    assert answered == {"id": relationship_id, "version": 2, "status": "active",
+                        "position": int(response.headers["mentoring-position"])}
     assert response.headers["etag"] == '"2"'
     assert driver.relationship_state(relationship_id)["connected_at"] is not None
 
