@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from api.deps import (
     CommandDep,
     CreatorDep,
+    DashboardReader,
     Reader,
+    ReadModelsDep,
     ServiceDep,
     TimeTravelDep,
     not_found_outside,
+    read,
 )
 from api.errors import ProblemError, problems
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
-from api.schemas.programs import ProgramClose, ProgramCreate, ProgramPublic, ProgramUpdate
+from api.schemas.programs import (
+    ProgramClose,
+    ProgramCreate,
+    ProgramPage,
+    ProgramPublic,
+    ProgramUpdate,
+)
 from application.service import MentoringService
+from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey
+from projections.queries import (
+    decode_text_cursor,
+    encode_text_cursor,
+    page,
+)
 
 router = APIRouter(prefix="/v1/programs", tags=["programs"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
@@ -42,6 +57,28 @@ def create_program(body: ProgramCreate, command: CreatorDep, service: ServiceDep
     outcome = service.create_program(name=body.name, description=body.description,
                                                actor=command.actor)
     return created(response, outcome, f"/v1/programs/{outcome.id}")
+
+
+@router.get("", response_model=ProgramPage, responses=READ_ERRORS)
+def list_programs(principal: DashboardReader, service: ServiceDep, views: ReadModelsDep,
+                  limit: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 50,
+                  cursor: Annotated[str | None, Query(max_length=500)] = None
+                  ) -> dict[str, Any]:
+    """The programs this key may see, in id order (a key limited to programs: those)."""
+    if principal.program_ids is None:
+        found = read(lambda: views.program_ids(limit=limit, cursor=cursor))
+    else:
+        after = read(lambda: decode_text_cursor("g", cursor) or "")
+        ids = sorted(p for p in set(principal.program_ids) if p > after)
+        found = page([{"id": p} for p in ids[:limit + 1]], limit,
+                     lambda last: encode_text_cursor("g", last["id"]))
+    items = []
+    for item in found["items"]:
+        try:
+            items.append(service.program(item["id"]))
+        except NotFound:
+            continue  # a key may name a program not created yet
+    return {"items": items, "next_cursor": found["next_cursor"]}
 
 
 @router.get("/{program_id}", response_model=ProgramPublic, responses=READ_ERRORS)

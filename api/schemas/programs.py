@@ -38,3 +38,10 @@ class ProgramPublic(BaseModel):
     version: int
     created_on: datetime
     modified_on: datetime
+
+
+class ProgramPage(BaseModel):
+    """A page of programs: pass ``next_cursor`` back as ``cursor`` for the next one."""
+
+    items: list[ProgramPublic]
+    next_cursor: str | None = None
