@@ -130,6 +130,16 @@ class KeyStore:
             key = self.authenticate(secret) or key
         return key
 
+    def first_admin(self) -> str | None:
+        """On a store that has never had an API key: creates an admin key and returns its
+        secret (once; any later call, or another process starting at the same time,
+        gets None)."""
+        with self.store.exclusive("first-admin-key"):
+            if self.page(limit=1):
+                return None
+            _, secret = self.create("admin")
+            return secret
+
     def authenticate(self, secret: str) -> ApiKey | None:
         """The unrevoked key with this secret, if any."""
         digest, now = hash_secret(secret), time.monotonic()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
-from api.deps import DatabaseDep, ReadModelsDep, ServiceDep
+from api.deps import DatabaseDep, PlainReadModelsDep, ServiceDep
 from api.errors import ProblemError, problems
 
 router = APIRouter(tags=["ops"])
@@ -33,6 +34,12 @@ class Readiness(BaseModel):
     projections: dict[str, ProjectionState] = Field(default_factory=dict)
 
 
+@router.get("/", include_in_schema=False)
+def home() -> RedirectResponse:
+    """Where a person opening the service's address starts: the API's interactive docs."""
+    return RedirectResponse("/docs", status_code=307)
+
+
 @router.get("/healthz", response_model=Health)
 def healthz() -> Health:
     """The process is up (it does not touch the database)."""
@@ -40,7 +47,8 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses=problems(503))
-def readyz(database: DatabaseDep, service: ServiceDep, views: ReadModelsDep) -> Readiness:
+def readyz(database: DatabaseDep, service: ServiceDep,
+           views: PlainReadModelsDep) -> Readiness:
     """The database answers: the service can take traffic (each view's lag and parked
     events are reported; a view that stepped over events makes the status `degraded`)."""
     try:

@@ -32,6 +32,14 @@ def serve(
 
     with runtime() as parts:
         api = parts.api()
+        first = None if parts.settings.bootstrap_admin_key else KeyStore(parts.sql).first_admin()
+        if first is not None:
+            # Like a notebook server's token: shown once, on the first start only.
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            typer.echo(f"First start: created an admin API key (shown only now, keep it):\n"
+                       f"    {first}\n"
+                       f"Open http://{shown}:{port}/ and send "
+                       f"`Authorization: Bearer {first}`.", err=True)
         if parts.sql.kind == "sqlite":
             parts.start_embedded_projections()
         # Bounded request lines, headers and header time, refusals in problem+json; idle

@@ -74,3 +74,57 @@ def test_serve_runs_commands_and_the_projections(served: httpx.Client) -> None:
              and len(served.get(history).json()["items"]) == 3)
     assert [item["type"] for item in served.get(history).json()["items"]] == [
         "Requested", "ConnectionEstablished", "ExpectationsSet"]
+
+
+def start_without_admin_key(directory: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+    """Starts `mentoring serve` with no admin key configured; returns it once it answers,
+    with what it printed on stderr until then."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORING_")}
+    env["MENTORING_DATABASE_URL"] = f"sqlite:///{directory / 'm.db'}"
+    mentoring = Path(sys.executable).parent / "mentoring"
+    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
+                               "warning"], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None and time.monotonic() < deadline
+        time.sleep(0.1)
+    server.terminate()
+    _, printed = server.communicate(timeout=15)
+    return server, printed
+
+
+def test_the_first_start_prints_an_admin_key_once_and_it_works(tmp_path: Path) -> None:
+    port = free_port()
+    _, printed = start_without_admin_key(tmp_path, port)
+    assert "created an admin API key" in printed and f"http://127.0.0.1:{port}/" in printed
+    secret = next(line.strip() for line in printed.splitlines() if line.startswith("    "))
+    _, again = start_without_admin_key(tmp_path, port)
+    assert "admin API key" not in again and secret not in again
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "mentoring"), "serve", "--port", str(port),
+         "--log-level", "warning"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("MENTORING_")},
+             "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"},
+        stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    home = client.get("/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+            assert home.status_code == 307 and home.headers["location"] == "/docs"
+            assert client.get("/v1/programs").status_code == 401
+            listed = client.get("/v1/programs", headers={"Authorization": f"Bearer {secret}"})
+            assert listed.status_code == 200, listed.text
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
