@@ -21,6 +21,8 @@ from projections import tracking
 from projections.at_risk_queries import at_risk_as_of, at_risk_now
 from projections.audit_trail import read_trail, trail_ids, verify_trail
 from projections.catalog import BY_NAME
+from projections.goal_summaries import list_goals
+from projections.goal_summaries import public as public_goal
 from projections.health_figures import health_figures
 from projections.matching import goal_of, mentors_of_program, suggest
 from projections.mentor_directory import keywords
@@ -201,6 +203,24 @@ class ReadModels:
         rows = self._read("relationship_summaries", lambda c, t: read_rows(
             c, SUMMARIES, t["relationship_summaries"], "relationship_id = %s", [relationship_id]))
         return public(rows[0]) if rows else None
+
+    def goal_summaries(self, program_ids: Sequence[str] | None = None, *,
+                       mentee_id: str | None = None, status: str | None = None,
+                       relationship_id: str | None = None, limit: int = 50,
+                       cursor: str | None = None) -> dict[str, Any]:
+        """Goals in the order they were defined; ``program_ids=None`` means every program;
+        ``relationship_id``: the goals linked to that relationship."""
+        after = decode_cursor(cursor)
+        goal_ids: list[str] | None = None
+        if relationship_id is not None:
+            summary = self.relationship_summary(relationship_id)
+            goal_ids = [] if summary is None else list(summary["goal_ids"])
+        rows = self._read("goal_summaries", lambda c, t: list_goals(
+            c, t["goal_summaries"], program_ids=program_ids, mentee_id=mentee_id,
+            status=status, goal_ids=goal_ids, limit=limit + 1, after=after))
+        result = page(rows, limit)
+        result["items"] = [public_goal(r) for r in result["items"]]
+        return result
 
     # ---- dashboards ---------------------------------------------------------
 

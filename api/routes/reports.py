@@ -7,7 +7,7 @@ event store, to compare the audit trail with the events it records.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, AwareDatetime
@@ -97,6 +97,30 @@ def list_relationships(
         cursor=cursor))
     page["items"] = [{"id": item["relationship_id"], **item} for item in page["items"]]
     return page
+
+
+@router.get("/v1/goals", response_model=s.GoalSummaryPage, responses=ERRORS)
+def list_goals(
+    principal: DashboardReader, service: ServiceDep, views: ReadModelsDep, limit: Limit = 50,
+    cursor: Cursor = None, program_id: str | None = None,
+    mentee_id: Annotated[str | None, Query(max_length=200)] = None,
+    relationship_id: str | None = None,
+    status: Annotated[Literal["open", "achieved", "abandoned"] | None, Query()] = None,
+) -> dict[str, Any]:
+    """Goals of the programs the key may see, in the order they were defined: a mentee's
+    (`mentee_id`), a relationship's (`relationship_id`), by `status`."""
+    if program_id is not None:
+        check_program_access(principal, program_id)
+        program_id = canonical_uuid(program_id)
+    if relationship_id is not None:
+        linked = relationship_id
+        not_found_outside(principal, "relationship", linked,
+                          lambda: of_type(service, linked, "Relationship"))
+        relationship_id = canonical_uuid(linked)
+    programs = [program_id] if program_id else principal.program_ids
+    return read(lambda: views.goal_summaries(
+        None if programs is None else list(programs), mentee_id=mentee_id, status=status,
+        relationship_id=relationship_id, limit=limit, cursor=cursor))
 
 
 @router.get("/v1/relationships/{relationship_id}/history", response_model=s.HistoryPage,

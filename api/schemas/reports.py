@@ -35,6 +35,31 @@ class RelationshipSummaryPage(BaseModel):
     next_cursor: str | None = Field(None, description="None when this is the last page.")
 
 
+class GoalSummary(BaseModel):
+    """One goal as the list shows it (from the goal_summaries view): no personal text;
+    its title and criteria are at `GET /v1/goals/{id}`."""
+
+    id: str
+    goal_id: str
+    program_id: str
+    mentee_id: str
+    area: str
+    status: str = Field(description="`open`, `achieved` or `abandoned`.")
+    version: int
+    target_date: str
+    progress: int = Field(description="Last recorded progress, percent.")
+    revisions: int
+    relationship_ids: list[str]
+    defined_at: str
+    closed_at: str | None
+    last_event_at: str
+
+
+class GoalSummaryPage(BaseModel):
+    items: list[GoalSummary]
+    next_cursor: str | None = Field(None, description="None when this is the last page.")
+
+
 class HistoryEntry(BaseModel):
     """One event of the audit trail, chained to the previous one of its aggregate by hash."""
 
