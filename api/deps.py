@@ -20,6 +20,7 @@ from domain.values import require_instant
 from infrastructure.api_keys import ApiKey, KeyStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.sql import SqlStore
+from infrastructure.webhooks import WebhookStore
 from projections.queries import (
     InvalidCursor,
     PositionAhead,
@@ -47,6 +48,7 @@ class Services:
     keys: KeyStore
     idempotency: IdempotencyStore
     database: SqlStore
+    webhooks: WebhookStore
 
 
 def services(request: Request) -> Services:
@@ -86,11 +88,16 @@ def get_database(request: Request) -> SqlStore:
     return services(request).database
 
 
+def get_webhooks(request: Request) -> WebhookStore:
+    return services(request).webhooks
+
+
 ServiceDep = Annotated[MentoringService, Depends(get_service)]
 ReadModelsDep = Annotated[ReadModels, Depends(get_read_models)]
 PlainReadModelsDep = Annotated[ReadModels, Depends(get_plain_read_models)]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 DatabaseDep = Annotated[SqlStore, Depends(get_database)]
+WebhooksDep = Annotated[WebhookStore, Depends(get_webhooks)]
 
 
 def get_principal(

@@ -22,11 +22,13 @@ from api.routes import (
     programs,
     relationships,
     reports,
+    webhooks,
 )
 from application.service import MentoringService
 from infrastructure.api_keys import KeyStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.sql import SqlStore
+from infrastructure.webhooks import WebhookStore
 from projections.queries import ReadModels
 
 DESCRIPTION = """
@@ -48,6 +50,7 @@ TAGS = [
     {"name": "relationships", "description": "Mentoring relationships and all their commands."},
     {"name": "goals", "description": "Mentees' goals."},
     {"name": "events", "description": "The global ordered event feed."},
+    {"name": "webhooks", "description": "Signed HTTP delivery of events (admin, integration)."},
     {"name": "api-keys", "description": "API keys (admin only)."},
     {"name": "personal data", "description": "Erasure and subject access (admin only)."},
     {"name": "ops", "description": "Health, readiness and Prometheus metrics."},
@@ -55,21 +58,25 @@ TAGS = [
 
 
 def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStore,
-               idempotency: IdempotencyStore, database: SqlStore, *,
+               idempotency: IdempotencyStore, database: SqlStore,
+               webhook_store: WebhookStore, *,
                bootstrap_admin_key: str | None = None,
                max_body_bytes: int = DEFAULT_MAX_BODY) -> FastAPI:
     """The HTTP API over these parts; creates its tables and the bootstrap admin key."""
     keys.ensure_schema()
     idempotency.ensure_schema()
+    webhook_store.ensure_schema()
     if bootstrap_admin_key:
         keys.ensure_admin(bootstrap_admin_key)
     app = FastAPI(title="Mentoring service API", version="1.0.0", description=DESCRIPTION,
                   openapi_tags=TAGS)
-    app.state.services = Services(service, read_models, keys, idempotency, database)
+    app.state.services = Services(service, read_models, keys, idempotency, database,
+                                  webhook_store)
     app.state.metrics = Metrics(service, read_models)
     install_error_handlers(app)
     routers = [module.router for module in
-               (programs, mentors, relationships, goals, reports, events, api_keys, people, ops)]
+               (programs, mentors, relationships, goals, reports, events, webhooks, api_keys,
+                people, ops)]
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from application.base import A, UseCases, parse_id, profile_id
+from application.integration_events import IntegrationEvent, integration_event
 from application.records import describe_event
 from domain.errors import NotFound
 from domain.goal import Goal
@@ -87,6 +88,19 @@ class HistoryQueries(UseCases):
         return [describe_event(event, position=position)
                 for position, event in self.store.feed_at(positions)]
 
+    def integration_feed(self, *, after: int, limit: int) -> list[IntegrationEvent]:
+        """Events after a position in their public form (what webhooks and the relay send:
+        personal text only as references), each with its program (None for an erasure,
+        which belongs to a person)."""
+        return [integration_event(event, position, self._public_program(event))
+                for position, event in self.store.feed(after=after, limit=limit)]
+
+    def _public_program(self, event: Any) -> str | None:
+        if event.originator_version == 1:
+            self._remember(event.originator_id, event)  # no read for a first event
+        kind, program = self._identity(str(event.originator_id))
+        return None if kind == "Erasure" else program
+
     def last_position(self) -> int:
         """The position of the newest stored event (0 when there is none)."""
         return self.store.last_position()
@@ -99,12 +113,17 @@ class HistoryQueries(UseCases):
             first = self.store.events_of(uuid, lte=1)
             if not first:
                 raise NotFound(f"nothing has id {aggregate_id}")
-            program = getattr(first[0], "program_id", None)
-            known = (type(first[0]).__qualname__.split(".")[0],
-                     canonical_uuid(program) if program else str(uuid))
-            if len(self._identities) > IDENTITY_CACHE_SIZE:
-                self._identities.clear()
-            self._identities[uuid] = known
+            known = self._remember(uuid, first[0])
+        return known
+
+    def _remember(self, uuid: UUID, first: Any) -> tuple[str, str]:
+        """Caches (type, program) of an aggregate from its first event."""
+        program = getattr(first, "program_id", None)
+        known = (type(first).__qualname__.split(".")[0],
+                 canonical_uuid(program) if program else str(uuid))
+        if len(self._identities) > IDENTITY_CACHE_SIZE:
+            self._identities.clear()
+        self._identities[uuid] = known
         return known
 
     def _state(self, kind: type[A], aggregate_id: str, version: int | None,

@@ -17,7 +17,12 @@ from datetime import datetime
 from typing import Any
 
 from application.records import event_data
-from domain.base import aggregate_name, event_name
+from domain.base import MentoringCreated, MentoringEvent, aggregate_name, event_name
+from domain.erasure import Erasure
+from domain.goal import Goal
+from domain.mentor_profile import MentorProfile
+from domain.program import Program
+from domain.relationship import Relationship
 
 TYPE_PREFIX = "mentoring"
 
@@ -56,6 +61,19 @@ def integration_event(event: Any, position: int, program_id: str | None) -> Inte
     )
 
 
+def snake_case(name: str) -> str:
+    """``mentor_profile`` for ``MentorProfile``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+EVENT_TYPES: frozenset[str] = frozenset(
+    f"{TYPE_PREFIX}.{snake_case(aggregate.__name__)}.{name}"
+    for aggregate in (Program, MentorProfile, Relationship, Goal, Erasure)
+    for name, value in vars(aggregate).items()
+    if isinstance(value, type) and issubclass(value, MentoringEvent | MentoringCreated)
+)
+
+
 def event_type(event: Any) -> str:
     """``mentoring.<aggregate>.<EventName>``, the aggregate in snake case."""
     return f"{TYPE_PREFIX}.{snake_case(aggregate_name(event))}.{event_name(event)}"
@@ -65,8 +83,3 @@ def reference(event: Any, aggregate_id: str, version: int, field: str) -> dict[s
     """What stands in for a personal field: whose it is and where it lives."""
     return {"personal": True, "person_id": getattr(event, "subject_id", None),
             "ref": f"{aggregate_id}:{version}:{field}"}
-
-
-def snake_case(name: str) -> str:
-    """``mentor_profile`` for ``MentorProfile``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -19,6 +19,7 @@ from infrastructure.kek_file import load_or_create
 from infrastructure.key_vault import KeyEncryptionKey, KeyVault, MemoryKeyVault
 from infrastructure.log_reader import NotificationReader
 from infrastructure.sql import SqlStore
+from infrastructure.webhooks import WebhookStore
 from mentoring.settings import Settings
 from projections.catalog import READ_MODELS
 from projections.queries import ReadModels
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
     from projections.base import ReadModel
     from workers.projection_worker import ProjectionWorker
+    from workers.webhook_worker import WebhookDispatcher
 
 
 def build_store(settings: Settings) -> SqlStore:
@@ -86,7 +88,7 @@ class Runtime:
     sql: SqlStore
     events: EventStore
     service: MentoringService
-    _embedded: list[ProjectionWorker] = field(default_factory=list)
+    _embedded: list[ProjectionWorker | WebhookDispatcher] = field(default_factory=list)
 
     @property
     def database(self) -> Database:
@@ -109,8 +111,32 @@ class Runtime:
 
         return create_app(self.service, self.read_models(), KeyStore(self.sql),
                           IdempotencyStore(self.sql, ttl=self.settings.idempotency_ttl_seconds),
-                          self.sql, bootstrap_admin_key=self.settings.bootstrap_admin_key,
+                          self.sql, self.webhooks(),
+                          bootstrap_admin_key=self.settings.bootstrap_admin_key,
                           max_body_bytes=self.settings.max_body_bytes)
+
+    def webhooks(self) -> WebhookStore:
+        """Webhook subscriptions and their delivery log (secrets wrapped by the KEK)."""
+        assert isinstance(self.events.sealer, KeyVault)
+        return WebhookStore(self.sql, self.events.sealer.kek)
+
+    def webhook_dispatcher(self, *, poll_interval: float = 0.5) -> WebhookDispatcher:
+        """Delivers events to webhook subscriptions (one active per database)."""
+        from workers.webhook_worker import DeliveryPolicy, WebhookDispatcher
+
+        settings = self.settings
+        policy = DeliveryPolicy(timeout_seconds=settings.webhook_timeout_seconds,
+                                retry_seconds=settings.webhook_retry_seconds,
+                                max_failures=settings.webhook_max_failures)
+        return WebhookDispatcher(self.webhooks(), self.service, self.sql, policy=policy,
+                                 poll_interval=poll_interval)
+
+    def start_embedded_webhooks(self, poll_interval: float = 0.2) -> WebhookDispatcher:
+        """Runs the webhook dispatcher in a background thread of this process."""
+        dispatcher = self.webhook_dispatcher(poll_interval=poll_interval)
+        dispatcher.start_thread()
+        self._embedded.append(dispatcher)
+        return dispatcher
 
     def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
                           poll_interval: float = 1.0, batch_size: int = 2000,
@@ -132,7 +158,8 @@ class Runtime:
         return worker
 
     def stop_embedded_projections(self) -> None:
-        """Stops the background projections after their current batch (if they run)."""
+        """Stops the background workers (projections after their current batch, webhooks
+        after the current request), if they run."""
         while self._embedded:
             self._embedded.pop().stop()
 

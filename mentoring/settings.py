@@ -44,3 +44,16 @@ class Settings(BaseSettings):
     idempotency_ttl_seconds: int = Field(
         86_400, ge=60, le=30 * 86_400,
         description="how long an Idempotency-Key's first answer is kept for retries")
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="longest a webhook receiver may take to answer")
+    webhook_retry_seconds: float = Field(
+        5.0, gt=0, le=3600,
+        description="first retry delay after a failed webhook delivery (doubled per failure "
+                    "in a row, at most an hour)")
+    webhook_max_failures: int = Field(
+        10, ge=1, le=1000,
+        description="failed deliveries in a row after which a subscription is disabled")
+    http_header_timeout_seconds: float = Field(
+        10.0, ge=0.1, le=600,
+        description="seconds a client may take to send a request's head (serve's "
+                    "--header-timeout overrides it)")

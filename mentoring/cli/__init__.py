@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mentoring.cli import data, people, projections, serving
+from mentoring.cli import data, people, projections, serving, webhooks
 
 app = typer.Typer(
     help="Event-sourced mentoring service: API, workers, replay, export and demo data.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 for verb in (serving.serve, projections.project, projections.rebuild, data.demo, data.replay,
              data.verify, data.export):
     app.command()(verb)
+app.command("webhooks")(webhooks.webhooks)
 app.command("erase")(people.erase)
 app.command("subject-access")(people.subject_access)
 app.add_typer(serving.keys, name="keys")

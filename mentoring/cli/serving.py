@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,15 +23,26 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
     limit_concurrency: Annotated[int, typer.Option(
         min=1, help="Connections and requests at once; beyond, 503 at once.")] = 1000,
-    header_timeout: Annotated[float, typer.Option(
-        min=0.1, help="Seconds a client may take to send a request's head.")] = 10.0,
+    header_timeout: Annotated[float | None, typer.Option(
+        min=0.1, help="Seconds a client may take to send a request's head "
+                      "[default: MENTORING_HTTP_HEADER_TIMEOUT_SECONDS, 10].")] = None,
+    workers: Annotated[int, typer.Option(
+        min=1, max=64, help="API processes sharing the port (PostgreSQL only; run "
+                            "`mentoring project` beside them).")] = 1,
 ) -> None:
-    """Serves the HTTP API (on SQLite it also runs the projections in-process)."""
+    """Serves the HTTP API (on SQLite it also runs the projections and the webhook
+    dispatcher in-process)."""
     import uvicorn
 
     from api.http_protocol import ProblemHttpProtocol
 
+    if header_timeout is not None:
+        # Read by every worker process through the settings.
+        os.environ["MENTORING_HTTP_HEADER_TIMEOUT_SECONDS"] = str(header_timeout)
     with runtime() as parts:
+        if workers > 1 and parts.sql.kind == "sqlite":
+            raise fail("--workers needs PostgreSQL (MENTORING_DATABASE_URL=postgresql://...): "
+                       "on SQLite one process serves and projects", 2)
         api = parts.api()
         first = None if parts.settings.bootstrap_admin_key else KeyStore(parts.sql).first_admin()
         if first is not None:
@@ -40,11 +52,20 @@ def serve(
                        f"    {first}\n"
                        f"Open http://{shown}:{port}/ and send "
                        f"`Authorization: Bearer {first}`.", err=True)
-        if parts.sql.kind == "sqlite":
-            parts.start_embedded_projections()
         # Bounded request lines, headers and header time, refusals in problem+json; idle
         # keep-alive connections close after 5 s; past the concurrency limit, 503.
-        protocol = ProblemHttpProtocol.with_header_timeout(header_timeout)
+        if workers > 1:
+            # Each worker process builds its own parts (pool, cache, committer).
+            uvicorn.run("mentoring.asgi:create", factory=True, workers=workers, host=host,
+                        port=port, log_level=log_level,
+                        http="api.http_protocol:ProblemHttpProtocol", timeout_keep_alive=5,
+                        limit_concurrency=limit_concurrency)
+            return
+        if parts.sql.kind == "sqlite":
+            parts.start_embedded_projections()
+            parts.start_embedded_webhooks()
+        protocol = ProblemHttpProtocol.with_header_timeout(
+            parts.settings.http_header_timeout_seconds)
         uvicorn.run(api, host=host, port=port, log_level=log_level, http=protocol,
                     timeout_keep_alive=5, limit_concurrency=limit_concurrency)
 
@@ -113,7 +134,11 @@ def rotate_kek(
         old = vault.kek.id
         if old == new.id:
             raise fail(f"{to_file} holds the key already in use ({old})", 2)
+        hooks = parts.webhooks()
+        hooks.ensure_schema()
+        secrets = hooks.rewrap(new)
         count = vault.rewrap(new)
-    typer.echo(f"re-wrapped {count} personal-data keys: key-encryption key {old} -> {new.id}.\n"
+    typer.echo(f"re-wrapped {count} personal-data keys and {secrets} webhook secrets: "
+               f"key-encryption key {old} -> {new.id}.\n"
                f"Now point MENTORING_KEY_ENCRYPTION_KEY_FILE of every process at {to_file} "
                f"(or set MENTORING_KEY_ENCRYPTION_KEY), restart them, and destroy the old key.")

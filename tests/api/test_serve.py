@@ -128,3 +128,79 @@ def test_the_first_start_prints_an_admin_key_once_and_it_works(tmp_path: Path) -
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+def test_webhooks_are_delivered_by_the_served_process(served: httpx.Client) -> None:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from standardwebhooks import Webhook
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((dict(self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Handler) as receiver:
+        import threading
+
+        threading.Thread(target=receiver.serve_forever, daemon=True).start()
+        program = served.post("/v1/programs", json={"name": "Hooked"}).json()["id"]
+        hook = served.post("/v1/webhooks", json={
+            "url": f"http://127.0.0.1:{receiver.server_address[1]}/in",
+            "program_id": program}).json()
+        assert served.post("/v1/mentors", json={
+            "program_id": program, "person_id": "m", "skills": [], "capacity": 1,
+            "monthly_minutes": 120}).status_code == 201
+        wait_for(lambda: len(received) == 1)
+        receiver.shutdown()
+    headers, body = received[0]
+    payload = Webhook(hook["secret"]).verify(body, headers)
+    assert payload["type"] == "mentoring.mentor_profile.Registered"
+
+
+def test_several_workers_need_postgresql(tmp_path: Path) -> None:
+    env = {**os.environ, "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+           "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET}
+    done = subprocess.run([str(Path(sys.executable).parent / "mentoring"), "serve",
+                           "--workers", "2"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "--workers needs PostgreSQL" in done.stderr
+
+
+def test_several_worker_processes_share_one_port(fresh_postgres_url: str) -> None:
+    port = free_port()
+    env = {**os.environ, "MENTORING_DATABASE_URL": fresh_postgres_url,
+           "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET, "MENTORING_DATABASE_POOL_SIZE": "2"}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "mentoring"), "serve",
+                               "--port", str(port), "--workers", "2", "--log-level", "warning"],
+                              env=env, stderr=subprocess.PIPE)
+    headers = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "serve --workers 2 did not start"
+            time.sleep(0.2)
+        # Fresh connections land on either process; every write and read works on both.
+        created = [httpx.post(f"http://127.0.0.1:{port}/v1/programs", headers=headers,
+                              json={"name": f"P{n}"}) for n in range(8)]
+        assert [r.status_code for r in created] == [201] * 8
+        for response in created:
+            program = response.json()["id"]
+            read = httpx.get(f"http://127.0.0.1:{port}/v1/programs/{program}", headers=headers)
+            assert read.status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -72,17 +72,23 @@ def test_rotation_rewraps_every_key_so_the_old_one_can_be_destroyed(
     settings = Settings(database_url=sqlite_url)
     runtime = build_runtime(settings)
     rel = World.open(runtime.service).request()
+    hooks = runtime.webhooks()
+    hooks.ensure_schema()
+    hook = hooks.create(url="https://example.com/x", program_id=None, event_types=None,
+                        description="", created_by="test", after_position=0)
     runtime.close()
     result = CliRunner().invoke(cli, ["keys", "rotate-kek", "--to-file",
                                       str(tmp_path / "new.kek")])
     assert result.exit_code == 0, result.output
-    assert "re-wrapped 1 personal-data keys" in result.output  # the mentee's
+    assert "re-wrapped 1 personal-data keys and 1 webhook secrets" in result.output
     with pytest.raises(WrongKeyEncryptionKey):  # the old key no longer opens anything
         build_runtime(settings)
     rotated = build_runtime(Settings(database_url=sqlite_url,
                                      key_encryption_key_file=tmp_path / "new.kek"))
     try:
         assert rotated.service.relationship(rel)["message"] == "Would you mentor me?"
+        kept = rotated.webhooks().get(hook.id)  # the secret still signs the same
+        assert kept is not None and kept.secret == hook.secret
     finally:
         rotated.close()
 
