@@ -140,13 +140,22 @@ class KeyStore:
             _, secret = self.create("admin")
             return secret
 
-    def authenticate(self, secret: str) -> ApiKey | None:
-        """The unrevoked key with this secret, if any."""
-        digest, now = hash_secret(secret), time.monotonic()
+    def recently_seen(self, secret: str) -> tuple[bool, ApiKey | None]:
+        """(True, the key or None) if this secret was looked up in the last
+        AUTH_CACHE_SECONDS, else (False, None): answers without touching the database."""
+        digest = hash_secret(secret)
         with self._recent_lock:
             recent = self._recent.get(digest)
-        if recent is not None and now - recent[0] < AUTH_CACHE_SECONDS:
-            return recent[1]
+        if recent is not None and time.monotonic() - recent[0] < AUTH_CACHE_SECONDS:
+            return True, recent[1]
+        return False, None
+
+    def authenticate(self, secret: str) -> ApiKey | None:
+        """The unrevoked key with this secret, if any."""
+        seen, key = self.recently_seen(secret)
+        if seen:
+            return key
+        digest, now = hash_secret(secret), time.monotonic()
         with self.store.transaction(write=False) as cursor:
             row = cursor.execute(SELECT_BY_HASH, (digest,)).fetchone()
         key = None if row is None else _row_to_key(row)
