@@ -24,14 +24,31 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(url: str, pool_size: int = 20) -> Iterator[int]:
-    """Starts the API on a free port against ``url``; yields the port."""
+def live_server(url: str, pool_size: int = 20, workers: int = 1) -> Iterator[int]:
+    """Starts the API (``workers`` processes) on a free port against ``url``; yields the
+    port."""
     port = free_port()
     env = {**os.environ, "MENTORING_DATABASE_URL": url, "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
            "MENTORING_DATABASE_POOL_SIZE": str(pool_size)}
     mentoring = Path(sys.executable).parent / "mentoring"
-    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
-                               "warning"], env=env, stdout=subprocess.DEVNULL,
+    with serving([str(mentoring), "serve", "--port", str(port), "--log-level", "warning",
+                  "--workers", str(workers)], env, port):
+        yield port
+
+
+@contextmanager
+def crud_peer(url: str, pool_size: int = 20) -> Iterator[int]:
+    """Starts the plain CRUD peer (``bench/crud_peer.py``) on a free port; yields it."""
+    port = free_port()
+    with serving([sys.executable, "-m", "bench.crud_peer", "--dsn", url, "--port", str(port),
+                  "--pool-size", str(pool_size)], dict(os.environ), port):
+        yield port
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], port: int) -> Iterator[None]:
+    """Runs a server process until the block ends, once ``/healthz`` answers."""
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -42,8 +59,10 @@ def live_server(url: str, pool_size: int = 20) -> Iterator[int]:
             except OSError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("the API server did not start")
-        yield port
+            server.terminate()
+            raise RuntimeError(f"{command[1]} did not start: "
+                               f"{server.communicate(timeout=30)[1].decode()}")
+        yield
     finally:
         server.terminate()
         server.wait(timeout=30)

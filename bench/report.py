@@ -35,6 +35,21 @@ FINDINGS = """
   same two cores as PostgreSQL and the load generator; two server processes gave
   ~1,100/s. The target (half of raw INSERT, i.e. 4,500-7,000/s) would need several
   cores of API processes; the API is stateless, so that is how it scales.
+- **Write path against a plain CRUD peer (issue 14).** The peer (`bench/crud_peer.py`:
+  FastAPI, a psycopg pool, one INSERT per POST on the same route, no auth) is measured in
+  the same run with the same load generator. First: service 561/s, peer 1,245/s (0.45).
+  Per-request CPU of the server process (from /proc, 10 s of load): service 2.08 ms,
+  peer 0.96 ms; both processes sat at one core (the GIL). py-spy `--gil` showed a
+  quarter of the service's CPU in thread-pool hops: FastAPI runs every plain `def`
+  dependency (the principal, the role check, If-Match, the command context, the stores)
+  in the thread pool. Those dependencies are now `async` (the two that may read the
+  database, an uncached API key and `min_position`, hop explicitly): 1.44 ms per
+  request, 703/s against the peer's 1,268/s (0.55). What is left is framework work the
+  peer also does but spread over more routes and three middlewares (routing ~9%,
+  dependency solving ~18%), the one hop to run the command off the event loop (~13%),
+  and group commit's hand-off; an `async` command path would remove the hop but touches
+  every use case. `serve --workers 2` gives 1,053/s, 0.83 of the one-process peer (the
+  peer would scale with processes too).
 - **Projection rebuild.** The three models were first rebuilt one after another, each
   re-reading and decoding the log (~7k events/s at 107k events, ~11k/s at 1M). Now
   `mentoring rebuild NAME [NAME...]` (`ProjectionRunner.rebuild_many`) reads and decodes
