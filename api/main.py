@@ -15,6 +15,7 @@ from api.metrics import Metrics, MetricsMiddleware
 from api.routes import (
     api_keys,
     events,
+    external_ids,
     goals,
     mentors,
     ops,
@@ -76,7 +77,7 @@ def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStor
     install_error_handlers(app)
     routers = [module.router for module in
                (programs, mentors, relationships, goals, reports, events, webhooks, api_keys,
-                people, ops)]
+                people, external_ids, ops)]
     for router in routers:
         app.include_router(router)
     app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)

@@ -13,11 +13,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from application.ports import EventStorePort, PersonalDataVault, WriteConflict
-from domain.base import MentoringAggregate
+from domain.base import ActorLike, MentoringAggregate, bookkeeping
 from domain.errors import (
     AlreadyExists,
     ConcurrentUpdate,
@@ -25,6 +26,7 @@ from domain.errors import (
     NotFound,
     VersionMismatch,
 )
+from domain.external_id import ExternalId, Kind, claim_id
 from domain.mentor_profile import MentorProfile, mentor_profile_id
 from domain.program import Program
 from domain.relationship import Relationship
@@ -170,6 +172,41 @@ class UseCases:
             # another request created the same aggregate first.
             raise AlreadyExists(f"{type(aggregate).__name__} {aggregate.id} exists already"
                                 ) from None
+
+
+class NamedCreation:
+    """Creating an aggregate with an external id: the claim is stored in the same commit."""
+
+    def __init__(self, cases: UseCases, kind: Kind, external_id: str | None,
+                 program_id: str) -> None:
+        self.cases, self.kind, self.external_id = cases, kind, external_id
+        self.program_id = program_id
+
+    def check_free(self) -> None:
+        """Refuses an external id another resource has (before deciding anything else)."""
+        if self.external_id is not None and self.cases.store.events_of(
+                claim_id(self.kind, self.program_id, self.external_id), lte=1):
+            raise AlreadyExists(self.taken())
+
+    def create(self, aggregate: MentoringAggregate, actor: ActorLike,
+               at: datetime | None) -> Outcome:
+        if self.external_id is None:
+            return self.cases._create(aggregate)
+        program = str(aggregate.id) if self.kind == "program" else self.program_id
+        claim = ExternalId.claim(kind=self.kind, external_id=self.external_id,
+                                 program_id=program, target_id=str(aggregate.id),
+                                 actor=bookkeeping(actor), at=at)
+        try:
+            return self.cases._commit(Attempt(self.cases.store, trust_cache=False),
+                                      Change(aggregate, claim))
+        except ConcurrentUpdate:
+            self.check_free()  # the claim lost the race ...
+            raise AlreadyExists(  # ... or the aggregate's own id was taken
+                f"{type(aggregate).__name__} {aggregate.id} exists already") from None
+
+    def taken(self) -> str:
+        where = "" if self.kind == "program" else f" in program {self.program_id}"
+        return f"external_id {self.external_id!r} already names another {self.kind}{where}"
 
 
 def profile_id(program_id: str, person_id: str) -> UUID:

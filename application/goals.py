@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from application.base import Attempt, Change, Outcome, UseCases
+from application.base import Attempt, Change, NamedCreation, Outcome, UseCases
 from domain.base import ActorLike
 from domain.errors import NotFound
 from domain.goal import Goal
@@ -17,16 +17,20 @@ class GoalUseCases(UseCases):
     def define_goal(self, *, program_id: str, mentee_id: str, title: str,
                     success_criteria: str, target_date: date, area: str | None = None,
                     relationship_id: str | None = None, actor: ActorLike,
-                    at: datetime | None = None) -> Outcome:
-        """The mentee writes down a goal, optionally for one of their relationships."""
+                    at: datetime | None = None, external_id: str | None = None) -> Outcome:
+        """The mentee writes down a goal, optionally for one of their relationships
+        (``external_id``: the HR system's id for it, unique in the program)."""
         attempt = Attempt(self.store, trust_cache=False)
         self._open_program(attempt, program_id)
         if relationship_id:
             self._check_goal_fits(attempt, relationship_id, program_id, mentee_id)
-        return self._create(Goal.define(
+        goal = Goal.define(
             program_id=program_id, mentee_id=mentee_id, title=title,
             success_criteria=success_criteria, target_date=target_date, area=area,
-            relationship_id=relationship_id, actor=actor, at=at))
+            relationship_id=relationship_id, actor=actor, at=at, external_id=external_id)
+        named = NamedCreation(self, "goal", goal.external_id, goal.program_id)
+        named.check_free()
+        return named.create(goal, actor, at)
 
     def link_goal(self, goal_id: str, *, relationship_id: str, actor: ActorLike,
                   expected_version: int | None = None, at: datetime | None = None) -> Outcome:

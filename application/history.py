@@ -11,6 +11,7 @@ from application.base import A, UseCases, parse_id, profile_id
 from application.integration_events import IntegrationEvent, integration_event
 from application.records import describe_event
 from domain.errors import NotFound
+from domain.external_id import ExternalId, claim_id
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
@@ -87,6 +88,23 @@ class HistoryQueries(UseCases):
         """The events at these positions of the global order, as plain data."""
         return [describe_event(event, position=position)
                 for position, event in self.store.feed_at(positions)]
+
+    def resolve_external_id(self, kind: str, external_id: str,
+                            program_id: str | None = None) -> dict[str, Any]:
+        """What an HR-system id names: ``{kind, external_id, program_id, id}`` (and the
+        mentor's ``person_id``). Raises NotFound."""
+        try:
+            claim = self.store.read(claim_id(kind, program_id, external_id))
+        except ValueError:
+            claim = None  # a program id that is not a UUID names nothing
+        if not isinstance(claim, ExternalId) or claim.kind != kind:
+            where = "" if kind == "program" else f" in program {program_id}"
+            raise NotFound(f"no {kind} has external_id {external_id!r}{where}")
+        found = claim.to_dict()
+        if kind == "mentor":
+            profile = self.store.read(parse_id(claim.target_id))
+            found["person_id"] = getattr(profile, "person_id", None)
+        return found
 
     def integration_feed(self, *, after: int, limit: int) -> list[IntegrationEvent]:
         """Events after a position in their public form (what webhooks and the relay send:

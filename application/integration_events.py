@@ -19,6 +19,7 @@ from typing import Any
 from application.records import event_data
 from domain.base import MentoringCreated, MentoringEvent, aggregate_name, event_name
 from domain.erasure import Erasure
+from domain.external_id import ExternalId
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
@@ -68,7 +69,7 @@ def snake_case(name: str) -> str:
 
 EVENT_TYPES: frozenset[str] = frozenset(
     f"{TYPE_PREFIX}.{snake_case(aggregate.__name__)}.{name}"
-    for aggregate in (Program, MentorProfile, Relationship, Goal, Erasure)
+    for aggregate in (Program, MentorProfile, Relationship, Goal, Erasure, ExternalId)
     for name, value in vars(aggregate).items()
     if isinstance(value, type) and issubclass(value, MentoringEvent | MentoringCreated)
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from application.base import Outcome, UseCases
+from application.base import NamedCreation, Outcome, UseCases
 from domain.base import ActorLike
 from domain.program import Program
 
@@ -13,10 +13,13 @@ class ProgramUseCases(UseCases):
     """The scope everything else belongs to."""
 
     def create_program(self, *, name: str, description: str | None, actor: ActorLike,
-                       at: datetime | None = None) -> Outcome:
-        """Starts a program."""
-        return self._create(Program.create(name=name, description=description, actor=actor,
-                                           at=at))
+                       at: datetime | None = None, external_id: str | None = None) -> Outcome:
+        """Starts a program (``external_id``: the HR system's id for it, unique)."""
+        program = Program.create(name=name, description=description, actor=actor, at=at,
+                                 external_id=external_id)
+        named = NamedCreation(self, "program", program.external_id, str(program.id))
+        named.check_free()
+        return named.create(program, actor, at)
 
     def update_program(self, program_id: str, *, name: str | None = None,
                        description: str | None = None, actor: ActorLike,

@@ -28,6 +28,8 @@ NOT_PERSONAL: dict[str, str] = {
                     "one of a closed set of values"),
     **dict.fromkeys(("skills", "topics", "area"), "short one-line labels, not prose"),
     "month": "a calendar month, YYYY-MM",
+    **dict.fromkeys(("external_id", "target_id"),
+                    "an id from the HR system, or one made by this service"),
     **dict.fromkeys(("name", "description"), "the program's own name and description"),
     "Program.Closed.reason": "why a program closed: about the program, not a person",
     "Erasure.PersonalDataErased.reason": "a one-line reference to the erasure request",

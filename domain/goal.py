@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent, now
 from domain.errors import GoalClosed, InvalidValue, NotAhead, NothingToChange, ProgressOutOfRange
+from domain.external_id import optional_external_id
 from domain.values import (
     optional_label,
     optional_text,
@@ -57,6 +58,7 @@ class Goal(MentoringAggregate):
         self.progress: int
         self.revisions: int
         self.closed_at: datetime | None
+        self.external_id: str | None
 
     class Defined(MentoringCreated):
         program_id: str
@@ -67,7 +69,13 @@ class Goal(MentoringAggregate):
         target_date: date
         relationship_id: str | None
         subject_id: str
+        external_id: str | None
         PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("title", "success_criteria")
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["external_id"] = None  # version 1 had no id from the HR system
 
         def apply(self, goal: Goal) -> None:
             goal.program_id, goal.mentee_id = self.program_id, self.mentee_id
@@ -76,6 +84,7 @@ class Goal(MentoringAggregate):
             goal.relationship_ids = [self.relationship_id] if self.relationship_id else []
             goal.status, goal.progress, goal.revisions = "open", 0, 0
             goal.closed_at = None
+            goal.external_id = self.external_id
 
         def summary(self) -> str:
             area = f" in {self.area}" if self.area else ""
@@ -160,6 +169,7 @@ class Goal(MentoringAggregate):
         relationship_id: str | None = None,
         actor: ActorLike,
         at: datetime | None = None,
+        external_id: str | None = None,
     ) -> Goal:
         """The mentee writes down what they want to achieve."""
         mentee_id = require_person("mentee_id", mentee_id)
@@ -175,6 +185,7 @@ class Goal(MentoringAggregate):
             target_date=require_target_ahead(target_date, at or now()),
             relationship_id=optional_uuid("relationship_id", relationship_id),
             subject_id=mentee_id,
+            external_id=optional_external_id(external_id),
         )
 
     def revise(
@@ -263,6 +274,7 @@ class Goal(MentoringAggregate):
             "revisions": self.revisions,
             "version": self.version,
             "closed_at": self.closed_at,
+            "external_id": self.__dict__.get("external_id"),
             "created_on": self.created_on,
             "modified_on": self.modified_on,
         }

@@ -15,6 +15,7 @@ from domain.errors import (
     NothingToChange,
     OpenRelationshipExists,
 )
+from domain.external_id import optional_external_id
 from domain.values import (
     optional_text,
     require_label,
@@ -52,6 +53,7 @@ class MentorProfile(MentoringAggregate):
         self.active_mentees: dict[str, str]
         self.pending_requests: dict[str, str]
         self.minutes_by_month: dict[str, int]
+        self.external_id: str | None
 
     class Registered(MentoringCreated):
         program_id: str
@@ -62,7 +64,13 @@ class MentorProfile(MentoringAggregate):
         monthly_minutes: int
         bio: str
         subject_id: str
+        external_id: str | None
         PERSONAL_FIELDS: ClassVar[tuple[str, ...]] = ("bio",)
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["external_id"] = None  # version 1 had no id from the HR system
 
         def apply(self, mentor: MentorProfile) -> None:
             mentor.program_id, mentor.person_id = self.program_id, self.person_id
@@ -70,6 +78,7 @@ class MentorProfile(MentoringAggregate):
             mentor.capacity, mentor.monthly_minutes = self.capacity, self.monthly_minutes
             mentor.bio, mentor.retired, mentor.active_mentees = self.bio, False, {}
             mentor.pending_requests, mentor.minutes_by_month = {}, {}
+            mentor.external_id = self.external_id
 
         def summary(self) -> str:
             return (
@@ -181,6 +190,7 @@ class MentorProfile(MentoringAggregate):
         bio: str | None = None,
         actor: ActorLike,
         at: datetime | None = None,
+        external_id: str | None = None,
     ) -> MentorProfile:
         """A person offers to mentor in a program."""
         person_id = require_person("person_id", person_id)
@@ -197,6 +207,7 @@ class MentorProfile(MentoringAggregate):
             monthly_minutes=require_range("monthly_minutes", monthly_minutes, 0, 10_000),
             bio=optional_text("bio", bio),
             subject_id=person_id,
+            external_id=optional_external_id(external_id),
         )
 
     def update(
@@ -319,6 +330,7 @@ class MentorProfile(MentoringAggregate):
             "pending_requests": len(pending(self)),
             "minutes_by_month": dict(sorted(minutes(self).items())),
             "capacity_left": max(self.capacity - len(self.active_mentees), 0),
+            "external_id": self.__dict__.get("external_id"),
             "version": self.version,
             "created_on": self.created_on,
             "modified_on": self.modified_on,

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.base import ActorLike, MentoringAggregate, MentoringCreated, MentoringEvent
 from domain.errors import NothingToChange, ProgramClosed
+from domain.external_id import optional_external_id
 from domain.values import optional_text, require_text
 
 
@@ -17,13 +18,21 @@ class Program(MentoringAggregate):
         self.name: str
         self.description: str
         self.closed: bool
+        self.external_id: str | None
 
     class Created(MentoringCreated):
         name: str
         description: str
+        external_id: str | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["external_id"] = None  # version 1 had no id from the HR system
 
         def apply(self, program: Program) -> None:
             program.name, program.description, program.closed = self.name, self.description, False
+            program.external_id = self.external_id
 
         def summary(self) -> str:
             return f"Program {self.name!r} created"
@@ -51,15 +60,17 @@ class Program(MentoringAggregate):
 
     @classmethod
     def create(
-        cls, *, name: str, description: str | None, actor: ActorLike, at: datetime | None = None
+        cls, *, name: str, description: str | None, actor: ActorLike, at: datetime | None = None,
+        external_id: str | None = None,
     ) -> Program:
-        """Starts a program."""
+        """Starts a program (``external_id``: the HR system's id for it, if any)."""
         return cls._start(
             cls.Created,
             at=at,
             actor=actor,
             name=require_text("name", name, max_length=200),
             description=optional_text("description", description),
+            external_id=optional_external_id(external_id),
         )
 
     def update(
@@ -94,6 +105,8 @@ class Program(MentoringAggregate):
             "name": self.name,
             "description": self.description,
             "closed": self.closed,
+            # Snapshots taken before external ids existed have none.
+            "external_id": self.__dict__.get("external_id"),
             "version": self.version,
             "created_on": self.created_on,
             "modified_on": self.modified_on,

@@ -18,7 +18,7 @@ GOALS = Table(
     key=("goal_id",),
     columns=("position", "program_id", "mentee_id", "area", "status", "version",
              "target_date", "progress", "revisions", "relationship_ids", "defined_at",
-             "closed_at", "last_event_at"),
+             "closed_at", "last_event_at", "external_id"),
     json_columns=frozenset({"relationship_ids"}),
     ddl=(
         """CREATE TABLE IF NOT EXISTS {table} (
@@ -35,7 +35,8 @@ GOALS = Table(
             relationship_ids TEXT NOT NULL,
             defined_at TEXT NOT NULL,
             closed_at TEXT,
-            last_event_at TEXT NOT NULL
+            last_event_at TEXT NOT NULL,
+            external_id TEXT
         )""",
         "CREATE INDEX IF NOT EXISTS {table}_program ON {table} (program_id, position)",
         "CREATE INDEX IF NOT EXISTS {table}_mentee ON {table} (mentee_id, position)",
@@ -63,6 +64,7 @@ class GoalSummaries(ReadModel):
             "relationship_ids": [event.relationship_id] if event.relationship_id else [],
             "defined_at": iso(event.timestamp), "closed_at": None,
             "last_event_at": iso(event.timestamp),
+            "external_id": getattr(event, "external_id", None),
         })
 
     @on(*(c for c in events_of(Goal) if c is not Goal.Defined))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from domain.external_id import ExternalId
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
@@ -33,10 +34,11 @@ OWNERS = Table(
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
             aggregate_id TEXT PRIMARY KEY, program_id TEXT NOT NULL)""",),
 )
-CREATED_IN_A_PROGRAM = (Relationship.Requested, Goal.Defined, MentorProfile.Registered)
+CREATED_IN_A_PROGRAM = (Relationship.Requested, Goal.Defined, MentorProfile.Registered,
+                        ExternalId.Claimed)
 # Erasures belong to a person, not a program: only keys not limited to programs see them.
 SCOPED = (*events_of(Relationship), *events_of(Goal), *events_of(MentorProfile),
-          *events_of(Program))
+          *events_of(Program), *events_of(ExternalId))
 
 
 class ProgramFeed(ReadModel):

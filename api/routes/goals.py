@@ -41,7 +41,8 @@ def define_goal(body: s.GoalCreate, command: CreatorDep, service: ServiceDep,
     outcome = service.define_goal(
         program_id=body.program_id, mentee_id=body.mentee_id, title=body.title,
         success_criteria=body.success_criteria, target_date=body.target_date, area=body.area,
-        relationship_id=body.relationship_id, actor=command.actor)
+        relationship_id=body.relationship_id, actor=command.actor,
+        external_id=body.external_id)
     return created(response, outcome, f"/v1/goals/{outcome.id}")
 
 

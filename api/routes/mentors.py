@@ -52,7 +52,8 @@ def register_mentor(body: MentorCreate, command: CreatorDep, service: ServiceDep
     outcome = service.register_mentor(
         program_id=body.program_id, person_id=body.person_id, skills=body.skills,
         capacity=body.capacity, monthly_minutes=body.monthly_minutes,
-        experience_years=body.experience_years, bio=body.bio, actor=command.actor)
+        experience_years=body.experience_years, bio=body.bio, actor=command.actor,
+        external_id=body.external_id)
     program, person = quote(body.program_id, safe=""), quote(body.person_id, safe="")
     location = f"/v1/programs/{program}/mentors/{person}"
     return created(response, outcome, location)

@@ -55,16 +55,26 @@ def create_program(body: ProgramCreate, command: CreatorDep, service: ServiceDep
     if command.principal.program_ids is not None:
         raise ProblemError(403, "forbidden", "a key limited to programs cannot create programs")
     outcome = service.create_program(name=body.name, description=body.description,
-                                               actor=command.actor)
+                                     actor=command.actor, external_id=body.external_id)
     return created(response, outcome, f"/v1/programs/{outcome.id}")
 
 
 @router.get("", response_model=ProgramPage, responses=READ_ERRORS)
 def list_programs(principal: DashboardReader, service: ServiceDep, views: ReadModelsDep,
                   limit: Annotated[int, Query(ge=1, le=100, description="Items per page.")] = 50,
-                  cursor: Annotated[str | None, Query(max_length=500)] = None
+                  cursor: Annotated[str | None, Query(max_length=500)] = None,
+                  external_id: Annotated[str | None, Query(
+                      max_length=200, description="Only the program with this HR-system id "
+                                                  "(an empty list if none).")] = None,
                   ) -> dict[str, Any]:
     """The programs this key may see, in id order (a key limited to programs: those)."""
+    if external_id is not None:
+        try:
+            named = service.resolve_external_id("program", external_id)["id"]
+        except NotFound:
+            return {"items": [], "next_cursor": None}
+        visible = principal.sees(named)
+        return {"items": [service.program(named)] if visible else [], "next_cursor": None}
     if principal.program_ids is None:
         found = read(lambda: views.program_ids(limit=limit, cursor=cursor))
     else:

@@ -44,6 +44,12 @@ PersonId = Annotated[str, Field(
     min_length=1, max_length=200, pattern=ID_PATTERN,
     description="An HR-system id: letters, digits and `-_.:@`, not `.` or `..`."),
     _checked(lambda v: require_id("id", v))]
+ExternalId = Annotated[str, Field(
+    min_length=1, max_length=200, pattern=ID_PATTERN,
+    description="The HR system's own id for this resource (letters, digits and `-_.:@`): "
+                "unique among programs, or within the program for mentors and goals; "
+                "find the resource by it at `GET /v1/external-ids/{kind}/{external_id}`."),
+    _checked(lambda v: require_id("external_id", v))]
 AggregateId = Annotated[str, Field(
     min_length=1, max_length=64, json_schema_extra={"format": "uuid"},
     description="A UUID (any spelling; it is stored in its canonical form)."),

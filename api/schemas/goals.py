@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import (
     AggregateId,
     Count,
+    ExternalId,
     OptionalLabel,
     OptionalText,
     OptionalTitle,
@@ -32,6 +33,7 @@ class GoalCreate(BaseModel):
     target_date: date
     area: OptionalLabel = None
     relationship_id: AggregateId | None = None
+    external_id: ExternalId | None = None
 
 
 class GoalRevision(BaseModel):
@@ -78,6 +80,7 @@ class GoalPublic(BaseModel):
     success_criteria: str
     target_date: date
     relationship_ids: list[str]
+    external_id: str | None = None
     status: str
     progress: int
     revisions: int

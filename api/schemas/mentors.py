@@ -6,7 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import AggregateId, Count, Label, OptionalText, PersonId, example
+from api.schemas.common import (
+    AggregateId,
+    Count,
+    ExternalId,
+    Label,
+    OptionalText,
+    PersonId,
+    example,
+)
 
 
 class MentorCreate(BaseModel):
@@ -22,6 +30,7 @@ class MentorCreate(BaseModel):
                                    description="Minutes a month the mentor offers.")
     experience_years: Count = Field(0, ge=0, le=80)
     bio: OptionalText = None
+    external_id: ExternalId | None = None
 
 
 class MentorUpdate(BaseModel):
@@ -54,6 +63,7 @@ class MentorPublic(BaseModel):
     capacity: int
     monthly_minutes: int
     bio: str
+    external_id: str | None = None
     retired: bool
     active_mentees: int
     capacity_left: int

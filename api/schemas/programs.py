@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from api.schemas.common import Name, OptionalName, OptionalText, example
+from api.schemas.common import ExternalId, Name, OptionalName, OptionalText, example
 
 
 class ProgramCreate(BaseModel):
@@ -15,6 +15,7 @@ class ProgramCreate(BaseModel):
 
     name: Name
     description: OptionalText = None
+    external_id: ExternalId | None = None
 
 
 class ProgramUpdate(BaseModel):
@@ -35,6 +36,7 @@ class ProgramPublic(BaseModel):
     name: str
     description: str
     closed: bool
+    external_id: str | None = None
     version: int
     created_on: datetime
     modified_on: datetime

@@ -53,6 +53,7 @@ class GoalSummary(BaseModel):
     defined_at: str
     closed_at: str | None
     last_event_at: str
+    external_id: str | None
 
 
 class GoalSummaryPage(BaseModel):

@@ -29,6 +29,7 @@ def test_a_mentees_and_a_relationships_goals_are_listed_in_order(
     assert mine[0]["progress"] == 40 and mine[0]["status"] == "open"
     assert mine[0]["relationship_ids"] == [relationship]
     assert "title" not in mine[0]  # personal text is read from the goal itself
+    assert mine[0]["external_id"] is None
     of_relationship = ok(client.get("/v1/goals", params={"relationship_id": relationship}))
     assert [g["id"] for g in of_relationship["items"]] == [linked, later]
     achieved = ok(client.get("/v1/goals", params={"program_id": program,

@@ -77,3 +77,20 @@ def test_a_version_2_expectations_event_keeps_its_own_review_cadence(
     sqlite_service.store.recorder.insert_events(
         [stored_expectations(sqlite_service, rel, review_every_days=30)])
     assert sqlite_service.relationship(rel)["expectations"]["review_every_days"] == 30
+
+
+def test_a_program_stored_before_external_ids_reads_with_none(
+        sqlite_service: MentoringService) -> None:
+    from domain.program import Program
+
+    program = Program.create(name="Old", description=None, actor="admin")
+    (event,) = program.collect_events()
+    stored = sqlite_service.store.mapper.to_stored_event(event)
+    state = json.loads(stored.state)
+    assert state.pop("class_version") == 2
+    del state["external_id"]
+    sqlite_service.store.recorder.insert_events([StoredEvent(
+        originator_id=stored.originator_id, originator_version=stored.originator_version,
+        topic=stored.topic, state=json.dumps(state).encode())])
+    read = sqlite_service.program(str(program.id))
+    assert read["name"] == "Old" and read["external_id"] is None

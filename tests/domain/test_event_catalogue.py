@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain.base import MentoringCreated, MentoringEvent
+from domain.external_id import ExternalId
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
 from domain.program import Program
@@ -24,6 +25,7 @@ CATALOGUE = {
     MentorProfile: ["Registered", "Updated", "CapacityChanged", "Retired", "RequestReceived",
                     "RequestClosed", "MenteeAssigned", "MenteeReleased", "SessionTimeSpent"],
     Program: ["Created", "Updated", "Closed"],
+    ExternalId: ["Claimed"],
 }
 EVENTS = [(aggregate, name) for aggregate, names in CATALOGUE.items() for name in names]
 DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
