@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.service import MentoringService
+from infrastructure.kafka import relay_positions
 from projections.queries import ReadModels
 
 log = logging.getLogger("api.metrics")
@@ -56,6 +57,25 @@ class EventStoreCollector:
         yield position
         yield lag
         yield parked
+        yield from self._relays()
+
+    def _relays(self) -> Iterator[Metric]:
+        position = GaugeMetricFamily("mentoring_relay_position",
+                                     "Last event position the Kafka relay had acknowledged.",
+                                     labels=["topic"])
+        lag = GaugeMetricFamily("mentoring_relay_lag_positions",
+                                "Positions stored but not yet acknowledged on the topic.",
+                                labels=["topic"])
+        try:
+            rows, head = relay_positions(self.read_models.store), self.service.last_position()
+        except Exception:
+            log.warning("cannot read relay positions", exc_info=True)
+            rows, head = [], 0
+        for row in rows:
+            position.add_metric([row["topic"]], row["position"])
+            lag.add_metric([row["topic"]], max(head - row["position"], 0))
+        yield position
+        yield lag
 
 
 class Metrics:

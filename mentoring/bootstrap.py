@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from application.service import MentoringService
 from infrastructure.api_keys import KeyStore
-from infrastructure.database import Database, parse_database_url
+from infrastructure.database import ConfigurationError, Database, parse_database_url
 from infrastructure.event_store import IN_MEMORY, EventStore
 from infrastructure.idempotency import IdempotencyStore
 from infrastructure.kek_file import load_or_create
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from projections.base import ReadModel
     from workers.projection_worker import ProjectionWorker
+    from workers.relay_worker import Relay
     from workers.webhook_worker import WebhookDispatcher
 
 
@@ -138,6 +139,31 @@ class Runtime:
         self._embedded.append(dispatcher)
         return dispatcher
 
+    def relay(self, *, batch_size: int = 500, poll_interval: float = 0.2) -> Relay:
+        """The Kafka relay of this event store to ``MENTORING_KAFKA_TOPIC``."""
+        from workers.relay_worker import Relay
+
+        settings = self.settings
+        servers = settings.kafka_bootstrap_servers
+        if not servers:
+            raise ConfigurationError("MENTORING_KAFKA_BOOTSTRAP_SERVERS is not set: the relay "
+                                     "needs a Kafka broker")
+
+        def producer() -> Any:
+            from kafka import KafkaProducer
+
+            ensure_topic(servers, settings.kafka_topic, settings.kafka_partitions,
+                         settings.kafka_replication_factor)
+            return KafkaProducer(bootstrap_servers=servers.split(","), acks="all",
+                                 enable_idempotence=True, linger_ms=5,
+                                 max_in_flight_requests_per_connection=5,
+                                 client_id="mentoring-relay")
+
+        relay = Relay(self.service, self.sql, settings.kafka_topic, producer,
+                      batch_size=batch_size, poll_interval=poll_interval)
+        relay.cursor.ensure_schema()
+        return relay
+
     def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
                           poll_interval: float = 1.0, batch_size: int = 2000,
                           listen: bool = True) -> ProjectionWorker:
@@ -179,6 +205,22 @@ def build_runtime(settings: Settings) -> Runtime:
         raise
     assert isinstance(events.sealer, KeyVault)
     return Runtime(settings, sql, events, MentoringService(events, events.sealer))
+
+
+def ensure_topic(servers: str, topic: str, partitions: int, replication: int) -> None:
+    """Creates the topic if it does not exist (clusters that manage topics themselves
+    keep theirs: an existing topic is left as it is)."""
+    from kafka.admin import KafkaAdminClient, NewTopic
+    from kafka.errors import TopicAlreadyExistsError
+
+    admin = KafkaAdminClient(bootstrap_servers=servers.split(","), client_id="mentoring-admin")
+    try:
+        if topic not in admin.list_topics():
+            admin.create_topics([NewTopic(topic, partitions, replication)])
+    except TopicAlreadyExistsError:
+        pass  # another process created it first
+    finally:
+        admin.close()
 
 
 def _database(settings: Settings) -> Database:

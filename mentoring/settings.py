@@ -57,3 +57,9 @@ class Settings(BaseSettings):
         10.0, ge=0.1, le=600,
         description="seconds a client may take to send a request's head (serve's "
                     "--header-timeout overrides it)")
+    kafka_partitions: int = Field(
+        6, ge=1, le=10_000,
+        description="partitions of the topic when the relay creates it (events of one "
+                    "aggregate always share a partition)")
+    kafka_replication_factor: int = Field(
+        1, ge=1, le=100, description="replicas of the topic when the relay creates it")

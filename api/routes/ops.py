@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import DatabaseDep, PlainReadModelsDep, ServiceDep
 from api.errors import ProblemError, problems
+from infrastructure.kafka import relay_positions
 
 router = APIRouter(tags=["ops"])
 log = logging.getLogger("api.ops")
@@ -26,12 +27,19 @@ class ProjectionState(BaseModel):
     parked: int = Field(description="Events the view could not apply and stepped over.")
 
 
+class RelayState(BaseModel):
+    position: int = Field(description="Last position the broker acknowledged.")
+    lag: int = Field(description="Positions stored but not yet on the topic.")
+
+
 class Readiness(BaseModel):
     status: str = Field(description="`ready`, or `degraded` when a view stepped over events "
                                     "(see `mentoring project --status`).")
     database: str
     last_position: int
     projections: dict[str, ProjectionState] = Field(default_factory=dict)
+    relays: dict[str, RelayState] = Field(default_factory=dict, description=(
+        "Kafka relay per topic (none if no relay ever ran against this database)."))
 
 
 @router.get("/", include_in_schema=False)
@@ -55,6 +63,9 @@ def readyz(database: DatabaseDep, service: ServiceDep,
         database.ping()
         position = service.last_position()
         rows = views.positions()
+        relays = {row["topic"]: RelayState(position=row["position"],
+                                           lag=max(position - row["position"], 0))
+                  for row in relay_positions(database)}
     except Exception as error:  # any driver error means "not ready"
         log.warning("readiness check failed: %s", error)
         raise ProblemError(503, "database-unreachable", "the database does not answer") from None
@@ -62,7 +73,7 @@ def readyz(database: DatabaseDep, service: ServiceDep,
                                                 parked=row["parked"]) for row in rows}
     degraded = any(state.parked for state in projections.values())
     return Readiness(status="degraded" if degraded else "ready", database=database.kind,
-                     last_position=position, projections=projections)
+                     last_position=position, projections=projections, relays=relays)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mentoring.cli import data, people, projections, serving, webhooks
+from mentoring.cli import data, people, projections, relaying, serving, webhooks
 
 app = typer.Typer(
     help="Event-sourced mentoring service: API, workers, replay, export and demo data.",
@@ -15,6 +15,7 @@ for verb in (serving.serve, projections.project, projections.rebuild, data.demo,
              data.verify, data.export):
     app.command()(verb)
 app.command("webhooks")(webhooks.webhooks)
+app.command("relay")(relaying.relay)
 app.command("erase")(people.erase)
 app.command("subject-access")(people.subject_access)
 app.add_typer(serving.keys, name="keys")

@@ -1,0 +1,100 @@
+"""Events on Kafka: CloudEvents 1.0 in binary content mode, and the relay's cursor.
+
+Each stored event becomes one record on the topic: key = aggregate id (so one
+aggregate's events share a partition and keep their order), value = the event's public
+JSON data (``application/integration_events.py``: personal text only as references),
+and the CloudEvents attributes as headers: ``ce_specversion``, ``ce_id`` (``<aggregate
+id>:<version>``, stable across retries), ``ce_source``, ``ce_type``
+(``mentoring.<aggregate>.<EventName>``), ``ce_time``, ``ce_subject`` (the aggregate id),
+``content-type: application/json``, and two extension attributes: ``ce_position`` (the
+global position) and ``ce_programid`` (absent for a person's erasure). CloudEvents
+extension names are lower-case letters and digits only, hence ``programid``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from application.integration_events import IntegrationEvent
+from infrastructure.sql import SqlStore, TableMissing, create_table
+
+SOURCE = "urn:mentoring:event-store"
+SPEC_VERSION = b"1.0"
+
+CREATE_CURSOR = """
+CREATE TABLE IF NOT EXISTS kafka_relay (
+    topic TEXT PRIMARY KEY,
+    position BIGINT NOT NULL,
+    updated_at TEXT NOT NULL
+)
+"""
+
+
+def record_of(event: IntegrationEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """(key, value, headers) of the event's Kafka record."""
+    headers = [
+        ("ce_specversion", SPEC_VERSION),
+        ("ce_id", event.id.encode()),
+        ("ce_source", SOURCE.encode()),
+        ("ce_type", event.type.encode()),
+        ("ce_time", event.time.astimezone(UTC).isoformat().encode()),
+        ("ce_subject", event.subject.encode()),
+        ("content-type", b"application/json"),
+        ("ce_position", str(event.position).encode()),
+    ]
+    if event.program_id is not None:
+        headers.append(("ce_programid", event.program_id.encode()))
+    return event.subject.encode(), orjson.dumps(event.data, default=str), headers
+
+
+def header_map(headers: list[tuple[str, bytes]] | None) -> dict[str, str]:
+    """A record's headers as text (for readers and tests)."""
+    return {name: value.decode() for name, value in headers or []}
+
+
+class RelayCursor:
+    """How far the relay has published to a topic: moved only after the broker acked."""
+
+    def __init__(self, store: SqlStore, topic: str) -> None:
+        self.store, self.topic = store, topic
+
+    def ensure_schema(self) -> None:
+        create_table(self.store, CREATE_CURSOR)
+
+    def position(self) -> int:
+        with self.store.transaction(write=False) as cursor:
+            row = cursor.execute("SELECT position FROM kafka_relay WHERE topic = %s",
+                                 (self.topic,)).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def advance(self, position: int) -> None:
+        """Records that every event up to ``position`` is on the topic."""
+        now = datetime.now(UTC).isoformat()
+        with self.store.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO kafka_relay (topic, position, updated_at) VALUES (%s, %s, %s) "
+                "ON CONFLICT (topic) DO UPDATE SET position = excluded.position, "
+                "updated_at = excluded.updated_at WHERE kafka_relay.position < excluded.position",
+                (self.topic, position, now))
+
+    def status(self) -> dict[str, Any]:
+        with self.store.transaction(write=False) as cursor:
+            row = cursor.execute("SELECT position, updated_at FROM kafka_relay WHERE topic = %s",
+                                 (self.topic,)).fetchone()
+        return {"topic": self.topic, "position": 0 if row is None else int(row[0]),
+                "updated_at": None if row is None else row[1]}
+
+
+def relay_positions(store: SqlStore) -> list[dict[str, Any]]:
+    """Each topic's published position (none if no relay ever ran here)."""
+    try:
+        with store.transaction(write=False) as cursor:
+            rows = cursor.execute("SELECT topic, position, updated_at FROM kafka_relay "
+                                  "ORDER BY topic").fetchall()
+    except TableMissing:
+        return []
+    return [{"topic": topic, "position": int(position), "updated_at": updated_at}
+            for topic, position, updated_at in rows]

@@ -1,0 +1,215 @@
+"""The relay against a real Kafka-protocol broker: every event once, in per-key order,
+valid CloudEvents; nothing lost across a SIGKILL; one relay publishes at a time; no
+personal text on the topic."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudevents.kafka import KafkaMessage, from_binary
+from kafka import KafkaConsumer
+
+from application.service import MentoringService
+from infrastructure.kafka import RelayCursor, header_map
+from infrastructure.key_vault import KeyEncryptionKey
+from mentoring.bootstrap import Runtime, build_runtime
+from mentoring.demo import DemoProgram
+from mentoring.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(fresh_postgres_url: str, kafka_servers: str, topic: str) -> Settings:
+    return Settings(database_url=fresh_postgres_url, kafka_bootstrap_servers=kafka_servers,
+                    kafka_topic=topic, kafka_partitions=3, database_pool_size=4,
+                    key_encryption_key=KeyEncryptionKey.generate())
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    built = build_runtime(settings)
+    yield built
+    built.close()
+
+
+def demo(service: MentoringService, mentees: int = 12) -> None:
+    DemoProgram(service, mentors=4, mentees=mentees, months=6, seed=7).run()
+
+
+def stored(service: MentoringService) -> list[tuple[int, Any]]:
+    return list(service.store.feed(after=0, limit=10**9))
+
+
+def consume(servers: str, topic: str, count: int, seconds: float = 60) -> list[Any]:
+    """Every record of the topic (all partitions), waiting until ``count`` have come."""
+    consumer = KafkaConsumer(topic, bootstrap_servers=servers, auto_offset_reset="earliest",
+                             enable_auto_commit=False, group_id=None,
+                             consumer_timeout_ms=1000)
+    records: list[Any] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while len(records) < count and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        # Anything beyond what was expected (duplicates) arrives too.
+        for batch in consumer.poll(timeout_ms=1000).values():
+            records.extend(batch)
+    finally:
+        consumer.close()
+    return records
+
+
+def relay_until_caught_up(runtime: Runtime, seconds: float = 60) -> None:
+    import threading
+
+    worker = runtime.relay(batch_size=200, poll_interval=0.05)
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + seconds
+        while worker.status()["lag"] > 0:
+            assert time.monotonic() < deadline, worker.status()
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+        thread.join(timeout=30)
+
+
+def test_every_event_arrives_once_in_order_as_a_valid_cloudevent(
+    runtime: Runtime, settings: Settings
+) -> None:
+    demo(runtime.service)
+    events = stored(runtime.service)
+    relay_until_caught_up(runtime)
+    records = consume(settings.kafka_bootstrap_servers or "", settings.kafka_topic,
+                      len(events))
+
+    ids = [header_map(r.headers)["ce_id"] for r in records]
+    assert Counter(ids) == Counter(f"{e.originator_id}:{e.originator_version}"
+                                   for _, e in events)  # each exactly once
+    versions: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        headers = header_map(record.headers)
+        assert record.key.decode() == headers["ce_subject"]
+        versions[(record.partition, record.key)].append(int(headers["ce_id"].rsplit(":", 1)[1]))
+    assert all(v == sorted(v) for v in versions.values())  # per key, in order
+    assert len({key for _, key in versions}) == len(versions)  # one partition per key
+
+    for record in records[:50]:
+        event = from_binary(KafkaMessage(headers={k: v for k, v in record.headers},
+                                         key=record.key, value=record.value))
+        assert event["specversion"] == "1.0"
+        assert event["type"].startswith("mentoring.")
+        assert event["id"] == header_map(record.headers)["ce_id"]
+        assert int(event["position"]) > 0
+        assert isinstance(event.data, dict) and "actor" in event.data
+
+    from fastapi.testclient import TestClient
+
+    with TestClient(runtime.api()) as client:  # the lag is where operators look
+        assert client.get("/readyz").json()["relays"][settings.kafka_topic]["lag"] == 0
+        assert (f'mentoring_relay_lag_positions{{topic="{settings.kafka_topic}"}} 0.0'
+                in client.get("/metrics").text)
+
+
+def test_no_personal_text_is_on_the_topic(runtime: Runtime, settings: Settings) -> None:
+    demo(runtime.service, mentees=8)
+    events = stored(runtime.service)
+    relay_until_caught_up(runtime)
+    records = consume(settings.kafka_bootstrap_servers or "", settings.kafka_topic,
+                      len(events))
+    wire = b"".join(r.value + b"".join(v for _, v in r.headers) for r in records)
+    personal = {getattr(e, field) for _, e in events
+                for field in getattr(type(e), "PERSONAL_FIELDS", ())
+                if isinstance(getattr(e, field, None), str) and len(getattr(e, field)) > 8}
+    assert personal, "the demo wrote no personal text to look for"
+    leaked = [text for text in personal if text.encode() in wire]
+    assert leaked == []
+
+
+def many_more_events(service: MentoringService, count: int) -> None:
+    """Progress reports on the demo's active relationships: a long stream to relay."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    active = [r["relationship_id"] for r in
+              (service.relationship(str(e.originator_id)) | {"relationship_id":
+                                                             str(e.originator_id)}
+               for _, e in stored(service) if type(e).__qualname__ == "Relationship.Requested")
+              if r["status"] == "active"]
+    assert active
+
+    def reports(relationship_id: str) -> None:  # one writer per relationship
+        for n in range(count // len(active)):
+            service.report_progress(relationship_id, goal_id=None, note=f"Step {n}",
+                                    actor="test")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(reports, active))
+
+
+def start_relay(settings: Settings, batch_size: int) -> subprocess.Popen[bytes]:
+    assert settings.key_encryption_key is not None
+    env = {**os.environ, "MENTORING_DATABASE_URL": settings.database_url,
+           "MENTORING_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers or "",
+           "MENTORING_KAFKA_TOPIC": settings.kafka_topic, "MENTORING_KAFKA_PARTITIONS": "3",
+           "MENTORING_KEY_ENCRYPTION_KEY": settings.key_encryption_key.get_secret_value()}
+    return subprocess.Popen([str(Path(sys.executable).parent / "mentoring"), "relay",
+                             "--batch-size", str(batch_size), "--poll-interval", "0.05"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for_position(cursor: RelayCursor, check: Any, seconds: float = 90) -> int:
+    deadline = time.monotonic() + seconds
+    while not check(position := cursor.position()):
+        assert time.monotonic() < deadline, f"relay stuck at {position}"
+        time.sleep(0.01)
+    return position
+
+
+def test_a_killed_relay_loses_nothing_and_a_standby_takes_over(
+    runtime: Runtime, settings: Settings
+) -> None:
+    demo(runtime.service, mentees=10)
+    many_more_events(runtime.service, 3000)
+    events = stored(runtime.service)
+    head = events[-1][0]
+    cursor = RelayCursor(runtime.sql, settings.kafka_topic)
+    cursor.ensure_schema()
+    batch = 5
+    active = start_relay(settings, batch)
+    standby = None
+    try:
+        wait_for_position(cursor, lambda p: p > 0)
+        standby = start_relay(settings, batch)  # waits on the relay lock
+        time.sleep(2.0)
+        killed_at = cursor.position()
+        active.send_signal(signal.SIGKILL)
+        active.wait(timeout=10)
+        assert killed_at < head, "the first relay finished before it could be killed"
+        print(f"\nkilled the active relay at position {killed_at} of {head}")
+        assert standby.poll() is None
+        wait_for_position(cursor, lambda p: p >= head)  # the standby took over
+    finally:
+        for process in (active, standby):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+    records = consume(settings.kafka_bootstrap_servers or "", settings.kafka_topic,
+                      len(events))
+    published = Counter(header_map(r.headers)["ce_id"] for r in records)
+    assert set(published) == {f"{e.originator_id}:{e.originator_version}" for _, e in events}
+    # Only what was in flight when the relay died went out twice: one relay published
+    # at a time (two at once would have sent most events twice).
+    duplicates = sum(count - 1 for count in published.values())
+    print(f"{len(records)} records for {len(events)} events, {duplicates} duplicates")
+    assert duplicates <= 2 * batch
