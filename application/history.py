@@ -111,7 +111,7 @@ class HistoryQueries(UseCases):
         personal text only as references), each with its program (None for an erasure,
         which belongs to a person)."""
         return [integration_event(event, position, self._public_program(event))
-                for position, event in self.store.feed(after=after, limit=limit)]
+                for position, event in self.store.feed(after=after, limit=limit, sealed=True)]
 
     def _public_program(self, event: Any) -> str | None:
         if event.originator_version == 1:

@@ -44,8 +44,10 @@ class EventStorePort(Protocol):
         """The aggregate's events in version order (or the reverse with ``desc``)."""
         ...
 
-    def feed(self, *, after: int, limit: int) -> Sequence[tuple[int, Any]]:
-        """(position, event) pairs of every aggregate, after a global position."""
+    def feed(self, *, after: int, limit: int, sealed: bool = False
+             ) -> Sequence[tuple[int, Any]]:
+        """(position, event) pairs of every aggregate, after a global position
+        (``sealed``: personal fields left encrypted, for readers that never show them)."""
         ...
 
     def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:

@@ -128,10 +128,14 @@ class EventStore(Application[UUID]):
                   desc: bool = False, limit: int | None = None) -> Sequence[Any]:
         return list(self.events.get(aggregate_id, gt=gt, lte=lte, desc=desc, limit=limit))
 
-    def feed(self, *, after: int, limit: int) -> Sequence[tuple[int, Any]]:
+    def feed(self, *, after: int, limit: int, sealed: bool = False
+             ) -> Sequence[tuple[int, Any]]:
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, inclusive_of_start=False)
-        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        mapper = self.mapper
+        decode = (mapper.to_sealed_domain_event if sealed and isinstance(mapper, ShreddingMapper)
+                  else mapper.to_domain_event)
+        return [(n.id, decode(n)) for n in notifications]
 
     def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
         found = []

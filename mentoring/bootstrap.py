@@ -159,8 +159,13 @@ class Runtime:
                                  max_in_flight_requests_per_connection=5,
                                  client_id="mentoring-relay")
 
+        from workers.projection_worker import Listener
+
+        channel = getattr(self.events.recorder, "channel_name", None)
+        dsn = self.database.postgres_dsn
         relay = Relay(self.service, self.sql, settings.kafka_topic, producer,
-                      batch_size=batch_size, poll_interval=poll_interval)
+                      batch_size=batch_size, poll_interval=poll_interval,
+                      listener=Listener(dsn, channel) if dsn and channel else None)
         relay.cursor.ensure_schema()
         return relay
 

@@ -1,8 +1,9 @@
 """The Kafka relay: publishes every stored event, in global order, to one topic.
 
-A batch of events is sent, then flushed; the relay's position moves only once the
-broker acknowledged every record of the batch (``acks=all``, idempotent producer, so a
-retried send is not written twice and one key's records keep their order). After a
+Batches of events are sent back to back (a few in flight at once); the relay's position
+moves past a batch only once the broker acknowledged every record of it (``acks=all``,
+idempotent producer, so a retried send is not written twice and one key's records keep
+their order). After a
 crash or a broker outage the relay starts again from its stored position: nothing is
 lost, and only what was in flight may be published twice (same ``ce_id``, which
 consumers drop). One relay publishes to a topic at a time (a database lock); another
@@ -13,14 +14,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from application.integration_events import IntegrationEvent
 from infrastructure.kafka import RelayCursor, record_of
 from infrastructure.sql import SqlStore
+from workers.projection_worker import Listener
 
 log = logging.getLogger("workers.relay")
+PIPELINE = 2  # batches sent but not yet acknowledged, at most (plus the one being sent)
 
 
 class EventSource(Protocol):
@@ -42,12 +46,16 @@ class Relay:
 
     def __init__(self, source: EventSource, sql: SqlStore, topic: str,
                  producer: Callable[[], Producer], *, batch_size: int = 500,
-                 poll_interval: float = 0.2, ack_timeout: float = 30.0) -> None:
+                 poll_interval: float = 0.2, ack_timeout: float = 30.0,
+                 listener: Listener | None = None) -> None:
         self.source, self.sql, self.topic = source, sql, topic
         self.make_producer, self.batch_size = producer, batch_size
         self.poll_interval, self.ack_timeout = poll_interval, ack_timeout
+        self.listener = listener  # PostgreSQL: woken by the event store's NOTIFY
         self.cursor = RelayCursor(sql, topic)
         self.stopping = threading.Event()
+        self._sent = 0  # the position of the last event handed to the producer
+        self._in_flight: deque[tuple[int, int, list[Any]]] = deque()
         self.published = 0  # records acknowledged since start (for status and tests)
 
     def run(self) -> None:
@@ -72,30 +80,53 @@ class Relay:
 
     def _publish_until_stopped(self) -> None:
         producer = self.make_producer()
+        connection = self.listener.connect() if self.listener is not None else None
+        self._sent = self.cursor.position()
+        self._in_flight.clear()
         try:
             while not self.stopping.is_set():
                 if not self.publish_once(producer):
-                    self.stopping.wait(self.poll_interval)
+                    if connection is None:
+                        self.stopping.wait(self.poll_interval)
+                    else:  # until the next commit, or the poll interval at most
+                        for _ in connection.notifies(timeout=self.poll_interval,
+                                                     stop_after=1):
+                            pass
+            self._settle(wait=True)  # a clean stop leaves nothing to send again
         finally:
             producer.close(timeout=5)
+            if connection is not None:
+                connection.close()
 
     def publish_once(self, producer: Producer) -> bool:
-        """Publishes the next batch and stores the position once all of it is acked;
-        False when there was nothing new."""
-        events = self.source.integration_feed(after=self.cursor.position(),
-                                              limit=self.batch_size)
-        if not events:
-            return False
-        futures = []
-        for event in events:
-            key, value, headers = record_of(event)
-            futures.append(producer.send(self.topic, key=key, value=value, headers=headers))
-        producer.flush(timeout=self.ack_timeout)
-        for future in futures:
-            future.get(timeout=self.ack_timeout)  # raises if the broker refused any
-        self.cursor.advance(events[-1].position)
-        self.published += len(events)
-        return True
+        """Sends the next batch while earlier ones are being acknowledged (at most
+        ``PIPELINE`` batches in flight), and stores the position of every batch whose
+        records are all acked, oldest first. False when nothing is new and nothing in flight."""
+        events = self.source.integration_feed(after=self._sent, limit=self.batch_size)
+        if events:
+            futures = []
+            for event in events:
+                key, value, headers = record_of(event)
+                futures.append(producer.send(self.topic, key=key, value=value,
+                                             headers=headers))
+            self._in_flight.append((events[-1].position, len(events), futures))
+            self._sent = events[-1].position
+        self._settle(wait=not events or len(self._in_flight) > PIPELINE)
+        return bool(events or self._in_flight)
+
+    def _settle(self, *, wait: bool) -> None:
+        """Stores the position of acknowledged batches, oldest first; with ``wait``, waits
+        for the oldest. A refused record raises: the position stays before its batch."""
+        while self._in_flight:
+            position, count, futures = self._in_flight[0]
+            if not all(future.is_done for future in futures) and not wait:
+                return
+            for future in futures:
+                future.get(timeout=self.ack_timeout)  # raises if the broker refused it
+            self._in_flight.popleft()
+            self.cursor.advance(position)
+            self.published += count
+            wait = False
 
     def stop(self) -> None:
         self.stopping.set()
