@@ -15,7 +15,7 @@ Benchmark = Callable[[str, dict[str, float]], list[Figure]]
 
 
 def benchmarks() -> dict[str, Benchmark]:
-    from bench import http_write, live_lag, read_api, rebuild, time_travel, write_path
+    from bench import http_write, live_lag, read_api, rebuild, relay, time_travel, write_path
 
     return {
         "write_path": write_path.measure,
@@ -24,6 +24,7 @@ def benchmarks() -> dict[str, Benchmark]:
         "live_lag": live_lag.measure,
         "time_travel": time_travel.measure,
         "read_api": read_api.measure,
+        "relay": relay.measure,
     }
 
 

@@ -20,13 +20,14 @@ from mentoring.settings import Settings
 SIZES = {
     # name: (write seconds, time-travel events, rebuild events, lag seconds, read relationships)
     "tiny": {"write_seconds": 0.5, "clients": 4, "history": 300, "rebuild_events": 2_000,
-             "lag_seconds": 1.0, "lag_rate": 50, "relationships": 200, "queries": 30, "runs": 1},
+             "lag_seconds": 1.0, "lag_rate": 50, "relationships": 200, "queries": 30, "runs": 1,
+             "relay_events": 1_000},
     "default": {"write_seconds": 5, "clients": 16, "history": 10_000, "rebuild_events": 100_000,
                 "lag_seconds": 10, "lag_rate": 200, "relationships": 20_000, "queries": 300,
-                "runs": 3},
+                "runs": 3, "relay_events": 20_000},
     "full": {"write_seconds": 10, "clients": 32, "history": 10_000, "rebuild_events": 1_000_000,
              "lag_seconds": 20, "lag_rate": 200, "relationships": 100_000, "queries": 500,
-             "runs": 3},
+             "runs": 3, "relay_events": 20_000},
 }
 
 

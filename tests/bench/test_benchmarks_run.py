@@ -20,6 +20,8 @@ def test_every_benchmark_runs_at_tiny_size_and_writes_its_figures(
     assert "| figure | value | baseline | ratio | target | met | notes |" in text
     for expected in ("Write path, application service", "Write path, HTTP API",
                      "Projection rebuild", "Live lag", "Time travel by version",
-                     "Time travel as of an instant", "Read API: program health"):
+                     "Time travel as of an instant", "Read API: program health",
+                     "Write path, HTTP API vs CRUD peer", "serve --workers 2",
+                     "Kafka relay throughput", "Commit-to-Kafka latency"):
         assert expected in text
-    assert len(benchmarks()) == 6
+    assert len(benchmarks()) == 7
