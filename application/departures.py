@@ -37,6 +37,23 @@ class DepartureUseCases(MentorUseCases, RelationshipUseCases, PersonalDataUseCas
                 ended[change].append(aggregate_id)
         return ended
 
+    def role_changed(self, person_id: str, *, role: str, actor: ActorLike,
+                     at: datetime | None = None) -> list[str]:
+        """Flags each of the person's mentor profiles with their new HR role (for admins to
+        review); the profiles flagged (none when the role is the one already recorded)."""
+        flagged = []
+        for aggregate_id in self._vault().aggregates_of(person_id):
+            aggregate = self.store.read(parse_id(aggregate_id))
+            if not isinstance(aggregate, MentorProfile) or aggregate.person_id != person_id:
+                continue
+            outcome = self._change(
+                MentorProfile, aggregate_id, None,
+                lambda mentor: mentor.flag_role_change(role=role, actor=actor, at=at),
+                answer="flagged")
+            if outcome.extra and outcome.extra["flagged"]:
+                flagged.append(aggregate_id)
+        return flagged
+
     def erase_person(self, person_id: str, *, reason: str | None,
                      actor: ActorLike) -> dict[str, Any]:
         """Erasure is a departure too: what the person was part of ends first, then their

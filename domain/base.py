@@ -26,7 +26,7 @@ NOT_PERSONAL: dict[str, str] = {
     **dict.fromkeys(PERSON_FIELDS, "an opaque HR id; only the HR system maps it to a person"),
     **dict.fromkeys(("kind", "from_role", "cancelled_by", "missed_by", "channel"),
                     "one of a closed set of values"),
-    **dict.fromkeys(("skills", "topics", "area"), "short one-line labels, not prose"),
+    **dict.fromkeys(("skills", "topics", "area", "role"), "short one-line labels, not prose"),
     "month": "a calendar month, YYYY-MM",
     **dict.fromkeys(("external_id", "target_id"),
                     "an id from the HR system, or one made by this service"),

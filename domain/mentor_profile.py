@@ -54,6 +54,7 @@ class MentorProfile(MentoringAggregate):
         self.pending_requests: dict[str, str]
         self.minutes_by_month: dict[str, int]
         self.external_id: str | None
+        self.hr_role: str | None  # set by RoleChanged; absent before the first one
 
     class Registered(MentoringCreated):
         program_id: str
@@ -124,6 +125,18 @@ class MentorProfile(MentoringAggregate):
 
         def summary(self) -> str:
             return "Mentor retired"
+
+    class RoleChanged(MentoringEvent):
+        """The HR system says the person's job role changed: a flag for the program's
+        admins to review the profile (skills, capacity), not a change of either."""
+
+        role: str
+
+        def apply(self, mentor: MentorProfile) -> None:
+            mentor.hr_role = self.role
+
+        def summary(self) -> str:
+            return f"HR role changed to {self.role}"
 
     class RequestReceived(MentoringEvent):
         relationship_id: str
@@ -256,6 +269,15 @@ class MentorProfile(MentoringAggregate):
             subject_id=self.person_id,
         )
 
+    def flag_role_change(self, *, role: str, actor: ActorLike,
+                         at: datetime | None = None) -> bool:
+        """Records the person's new HR role; False (nothing recorded) if it is the same."""
+        role = require_label("role", role)
+        if self.__dict__.get("hr_role") == role:
+            return False
+        self._trigger(self.RoleChanged, at, actor=actor, role=role)
+        return True
+
     def assign_mentee(
         self, *, relationship_id: str, mentee_id: str, actor: ActorLike, at: datetime | None = None
     ) -> None:
@@ -331,6 +353,7 @@ class MentorProfile(MentoringAggregate):
             "minutes_by_month": dict(sorted(minutes(self).items())),
             "capacity_left": max(self.capacity - len(self.active_mentees), 0),
             "external_id": self.__dict__.get("external_id"),
+            "hr_role": self.__dict__.get("hr_role"),
             "version": self.version,
             "created_on": self.created_on,
             "modified_on": self.modified_on,

@@ -24,6 +24,13 @@ from infrastructure.sql import SqlStore, TableMissing, create_table
 SOURCE = "urn:mentoring:event-store"
 SPEC_VERSION = b"1.0"
 
+CREATE_PROCESSED = """
+CREATE TABLE IF NOT EXISTS hr_messages (
+    message_id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    processed_at TEXT NOT NULL
+)
+"""
 CREATE_CURSOR = """
 CREATE TABLE IF NOT EXISTS kafka_relay (
     topic TEXT PRIMARY KEY,
@@ -98,3 +105,24 @@ def relay_positions(store: SqlStore) -> list[dict[str, Any]]:
         return []
     return [{"topic": topic, "position": int(position), "updated_at": updated_at}
             for topic, position, updated_at in rows]
+
+
+class ProcessedMessages:
+    """Ids of the HR messages applied, so that a redelivered one is skipped."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+
+    def ensure_schema(self) -> None:
+        create_table(self.store, CREATE_PROCESSED)
+
+    def seen(self, message_id: str) -> bool:
+        with self.store.transaction(write=False) as cursor:
+            return cursor.execute("SELECT 1 FROM hr_messages WHERE message_id = %s",
+                                  (message_id,)).fetchone() is not None
+
+    def record(self, message_id: str, kind: str) -> None:
+        with self.store.transaction() as cursor:
+            cursor.execute("INSERT INTO hr_messages (message_id, type, processed_at) "
+                           "VALUES (%s, %s, %s) ON CONFLICT (message_id) DO NOTHING",
+                           (message_id, kind, datetime.now(UTC).isoformat()))

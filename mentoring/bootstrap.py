@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from projections.base import ReadModel
+    from workers.hr_consumer import HrConsumer
     from workers.projection_worker import ProjectionWorker
     from workers.relay_worker import Relay
     from workers.webhook_worker import WebhookDispatcher
@@ -168,6 +169,32 @@ class Runtime:
                       listener=Listener(dsn, channel) if dsn and channel else None)
         relay.cursor.ensure_schema()
         return relay
+
+    def hr_consumer(self, *, poll_interval: float = 0.5,
+                    max_poll_interval_ms: int = 300_000) -> HrConsumer:
+        """The consumer of the HR system's topic (``mentoring hr-events``)."""
+        from kafka import KafkaConsumer, KafkaProducer
+
+        from infrastructure.kafka import ProcessedMessages
+        from workers.hr_consumer import HrConsumer
+
+        settings = self.settings
+        servers = settings.kafka_bootstrap_servers
+        if not servers:
+            raise ConfigurationError("MENTORING_KAFKA_BOOTSTRAP_SERVERS is not set: the HR "
+                                     "consumer needs a Kafka broker")
+        for topic in (settings.hr_topic, settings.hr_dead_letter_topic):
+            ensure_topic(servers, topic, settings.kafka_partitions,
+                         settings.kafka_replication_factor)
+        consumer = KafkaConsumer(settings.hr_topic, bootstrap_servers=servers.split(","),
+                                 group_id=settings.hr_group_id, enable_auto_commit=False,
+                                 auto_offset_reset="earliest",
+                                 max_poll_interval_ms=max_poll_interval_ms,
+                                 client_id="mentoring-hr")
+        dead_letters = KafkaProducer(bootstrap_servers=servers.split(","), acks="all",
+                                     enable_idempotence=True, client_id="mentoring-hr-dlq")
+        return HrConsumer(self.service, ProcessedMessages(self.sql), consumer, dead_letters,
+                          settings.hr_dead_letter_topic, poll_interval=poll_interval)
 
     def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
                           poll_interval: float = 1.0, batch_size: int = 2000,

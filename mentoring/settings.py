@@ -63,3 +63,8 @@ class Settings(BaseSettings):
                     "aggregate always share a partition)")
     kafka_replication_factor: int = Field(
         1, ge=1, le=100, description="replicas of the topic when the relay creates it")
+    hr_topic: str = Field("hr.employees", description="topic of the HR system's events")
+    hr_dead_letter_topic: str = Field(
+        "hr.employees.dead-letter",
+        description="where malformed or refused HR messages go, with the error in headers")
+    hr_group_id: str = Field("mentoring-hr", description="consumer group of `hr-events`")

@@ -1,4 +1,5 @@
-"""``mentoring relay``: the event store published to Kafka."""
+"""``mentoring relay`` (the event store to Kafka) and ``mentoring hr-events`` (the HR
+system's events in)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,21 @@ def relay(
         worker.run()
         err.print(f"stopped; {worker.published} events published in this run",
                   highlight=False)
+
+
+def hr_events() -> None:
+    """Consumes the HR system's topic (MENTORING_HR_TOPIC) until SIGTERM: employee.left,
+    employee.role_changed and employee.erasure_requested; bad messages go to the
+    dead-letter topic."""
+    with runtime() as parts:
+        try:
+            worker = parts.hr_consumer()
+        except ConfigurationError as error:
+            raise fail(str(error), 2) from None
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: worker.stop())
+        err.print(f"consuming {parts.settings.hr_topic} as {parts.settings.hr_group_id}; "
+                  f"stop with SIGTERM or Ctrl-C", highlight=False)
+        worker.run()
+        err.print(f"stopped: {worker.applied} applied, {worker.skipped} repeats skipped, "
+                  f"{worker.dead} to the dead-letter topic", highlight=False)
