@@ -64,6 +64,9 @@ class MentorPublic(BaseModel):
     monthly_minutes: int
     bio: str
     external_id: str | None = None
+    hr_role: str | None = Field(None, description=(
+        "The job role the HR system last reported (`employee.role_changed`): a flag to "
+        "review the profile."))
     retired: bool
     active_mentees: int
     capacity_left: int
