@@ -78,13 +78,17 @@ FINDINGS = """
   come from a monthly ledger, the median reads only its middle rows, and at-risk as of T
   counts each row's reasons at T in the database from stored start instants, decoding
   only the page: health ~9 ms, at-risk as of T ~100 ms at 20,000. At 100,000 at-risk as
-  of a past instant is still O(relationships open at T) (531 ms p95): "most reasons
-  first" at T needs every candidate's count. An interval index on the history (or
-  per-count partial indexes) would make it a keyset query like the current one.
-- **A read-side regression to find.** Every read over HTTP now costs 8-10 ms p95 at
-  100,000 relationships (1.7-1.9 ms on 2026-11-24), including the relationship list whose
-  query did not change and takes 1.5-2 ms called directly; `/readyz` takes 6 ms. The
-  cost is per request in the server, not in SQL: to profile (py-spy) in the next round.
+  of a past instant is still O(relationships open at T) (531 ms p95 then, 287 ms since
+  the dependency fix below): "most reasons first" at T needs every candidate's count.
+  An interval index on the history (or per-count partial indexes) would make it a
+  keyset query like the current one.
+- **The read-side "regression", found.** Reads over HTTP had gone from 1.7-1.9 ms to
+  8-10 ms p95 with unchanged SQL. The write-path profile (below) found the cause for
+  both: FastAPI ran each plain-`def` dependency (principal, role, stores, time travel) in
+  the thread pool, a hop each. With them `async`, measured again on 2026-11-25 at 100,000
+  relationships: relationship list 10.2 -> 3.2 ms, mentor directory 8.6 -> 2.4 ms,
+  health 34 -> 14.7 ms, at-risk 17 -> 9.3 ms, at-risk as of mid-history 531 -> 287 ms
+  p95 (still over its target: it is O(relationships open at T)).
 - **Bulk loading** (benchmark data): keys and subject-index rows are made in memory and
   COPYed; the in-memory demo saves without the committer thread.
 - **Kafka relay (issue 12).** Measured against tansu, the Kafka-protocol broker the tests
