@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,3 +68,17 @@ class Settings(BaseSettings):
         "hr.employees.dead-letter",
         description="where malformed or refused HR messages go, with the error in headers")
     hr_group_id: str = Field("mentoring-hr", description="consumer group of `hr-events`")
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _strong_admin_key(cls, value: str | None) -> str | None:
+        """An admin key anyone could guess (a placeholder, a short or repetitive string)
+        is refused: the service would otherwise start with it."""
+        if value is None:
+            return None
+        placeholder = any(word in value.lower().replace("_", "-")
+                          for word in ("change-me", "changeme", "password", "secret-here"))
+        if len(value) < 24 or len(set(value)) < 8 or placeholder:
+            raise ValueError("MENTORING_BOOTSTRAP_ADMIN_KEY is guessable: use at least 24 "
+                             "random characters (e.g. `openssl rand -base64 32`)")
+        return value
