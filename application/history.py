@@ -68,12 +68,23 @@ class HistoryQueries(UseCases):
         """The aggregate's events as stored, in version order (none for an unknown id)."""
         return self.store.events_of(parse_id(aggregate_id))
 
-    def replay(self, aggregate_id: str) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-        """Each event of an aggregate with the state right after it."""
+    def replay(self, aggregate_id: str, *, version: int | None = None,
+               as_of: datetime | None = None
+               ) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        """Each event of an aggregate with the state right after it: all of them, up to
+        ``version``, or those recorded at or before ``as_of``."""
+        uuid = parse_id(aggregate_id)
+        if version is not None and version < 1:
+            raise NotFound("versions start at 1")
+        if as_of is not None:
+            version = self._version_at(uuid, aware("as_of", as_of), version)
         state: Any = None
-        events = self.store.events_of(parse_id(aggregate_id))
+        events = self.store.events_of(uuid, lte=version)
         if not events:
             raise NotFound(f"nothing has id {aggregate_id}")
+        if version is not None and events[-1].originator_version < version:
+            raise NotFound(f"{aggregate_id} has no version {version} "
+                           f"(its last is {events[-1].originator_version})")
         for event in events:
             state = event.mutate(state)
             yield describe_event(event), state.to_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -49,10 +50,25 @@ def demo(
 def replay(
     aggregate_id: Annotated[str, typer.Argument(metavar="ID", help="A relationship or goal id.")],
     full: Annotated[bool, typer.Option(help="Print the whole state after each event.")] = False,
+    version: Annotated[int | None, typer.Option(
+        "--version", min=1, help="Stop at this version.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="INSTANT",
+        help="Stop at the last event recorded at or before this ISO-8601 instant "
+             "(with a timezone, e.g. 2026-03-01T00:00:00Z).")] = None,
 ) -> None:
-    """Prints an aggregate's events in order, with the state after each."""
+    """Prints an aggregate's events in order, with the state after each (up to a version
+    or an instant, for time travel)."""
+    instant = None
+    if as_of is not None:
+        try:
+            instant = datetime.fromisoformat(as_of.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail(f"--as-of: not an ISO-8601 instant: {as_of!r}", 2) from None
+        if instant.tzinfo is None:
+            raise fail("--as-of: give a timezone (e.g. Z or +01:00)", 2)
     with service() as mentoring:
-        print_replay(mentoring.replay(aggregate_id), full=full)
+        print_replay(mentoring.replay(aggregate_id, version=version, as_of=instant), full=full)
 
 
 def verify(

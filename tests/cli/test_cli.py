@@ -169,3 +169,28 @@ def test_verify_checks_a_trail_against_the_event_store_and_fails_on_tampering(
     assert "does not match the event store" in done.stderr
     done = mentoring("verify", "not-an-id", database_url=url, cwd=tmp_path)
     assert done.returncode == 1 and "not-an-id" in done.stderr
+
+
+def test_replay_stops_at_a_version_or_an_instant(
+        demo_store: tuple[str, Path, str], exported: list[dict[str, object]]) -> None:
+    url, directory, _ = demo_store
+    rel = str(next(r["aggregate_id"] for r in exported if r["type"] == "Requested"))
+    events = [r for r in exported if r["aggregate_id"] == rel]
+    assert len(events) >= 3
+
+    def versions(*args: str) -> list[int]:
+        done = mentoring("replay", rel, *args, database_url=url, cwd=directory)
+        assert done.returncode == 0, done.stderr
+        return [int(line.split()[0][1:]) for line in done.stdout.splitlines()
+                if line.startswith("v")]
+
+    assert versions("--version", "2") == [1, 2]
+    second = str(events[1]["occurred_at"])
+    assert versions("--as-of", second) == [1, 2]  # events at that very instant count
+    assert versions("--as-of", "2999-01-01T00:00:00Z") == list(range(1, len(events) + 1))
+    for args, code, says in ((["--as-of", "2000-01-01T00:00:00+00:00"], 1, "did not exist"),
+                             (["--version", "9999"], 1, "has no version 9999"),
+                             (["--as-of", "yesterday"], 2, "not an ISO-8601 instant"),
+                             (["--as-of", "2026-01-01T00:00:00"], 2, "give a timezone")):
+        done = mentoring("replay", rel, *args, database_url=url, cwd=directory)
+        assert done.returncode == code and says in done.stderr, (args, done.stderr)
