@@ -12,8 +12,9 @@ import typer
 from infrastructure.api_keys import ROLES, KeyStore
 from infrastructure.kek_file import load_or_create
 from infrastructure.key_vault import KeyVault
-from mentoring.cli.common import fail, runtime
+from mentoring.cli.common import fail, load_settings, runtime
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 keys = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 
 
@@ -36,6 +37,13 @@ def serve(
 
     from api.http_protocol import ProblemHttpProtocol
 
+    settings = load_settings()
+    if settings.guessable_admin_key():
+        advice = ("MENTORING_BOOTSTRAP_ADMIN_KEY is guessable: use at least 24 random "
+                  "characters (e.g. `openssl rand -base64 32`)")
+        if host not in LOOPBACK:
+            raise fail(f"{advice}; refused when serving on {host}", 2)
+        typer.echo(f"warning: {advice} (accepted on {host} only)", err=True)
     if header_timeout is not None:
         # Read by every worker process through the settings.
         os.environ["MENTORING_HTTP_HEADER_TIMEOUT_SECONDS"] = str(header_timeout)

@@ -204,3 +204,28 @@ def test_several_worker_processes_share_one_port(fresh_postgres_url: str) -> Non
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_guessable_admin_key_is_accepted_on_loopback_with_a_warning(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("MENTORING_")},
+           "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+           "MENTORING_BOOTSTRAP_ADMIN_KEY": "admin"}
+    server = subprocess.Popen([str(Path(sys.executable).parent / "mentoring"), "serve",
+                               "--port", str(port), "--log-level", "warning"],
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                listed = httpx.get(f"http://127.0.0.1:{port}/v1/programs",
+                                   headers={"Authorization": "Bearer admin"})
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert listed.status_code == 200
+    finally:
+        server.terminate()
+        _, printed = server.communicate(timeout=15)
+    assert "warning: MENTORING_BOOTSTRAP_ADMIN_KEY is guessable" in printed

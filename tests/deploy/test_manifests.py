@@ -75,9 +75,17 @@ def test_the_dockerfile_has_no_http_healthcheck_for_workers_and_a_data_volume() 
 
 
 @pytest.mark.parametrize("weak", ["CHANGE-ME", "short-key", "x" * 40])
-def test_a_guessable_bootstrap_admin_key_is_refused(weak: str, tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["keys", "list"], env={
+def test_a_guessable_bootstrap_admin_key_is_refused_beyond_loopback(weak: str,
+                                                                    tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"], env={
         "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
         "MENTORING_BOOTSTRAP_ADMIN_KEY": weak})
     assert result.exit_code == 2
-    assert "guessable" in result.output
+    assert "guessable" in result.output and "refused when serving on 0.0.0.0" in result.output
+
+
+def test_a_strong_bootstrap_admin_key_is_not_guessable() -> None:
+    from mentoring.settings import Settings
+
+    assert not Settings(bootstrap_admin_key="tour-7Q2m9Xk4Lp8Rw3ZdN5vB1").guessable_admin_key()
+    assert Settings(bootstrap_admin_key="change-me-admin-secret").guessable_admin_key()
