@@ -18,6 +18,7 @@ from api.schemas.webhooks import (
     WebhookPublic,
     WebhookReplay,
 )
+from application.service import MentoringService
 from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey
 from infrastructure.webhooks import Subscription, WebhookStore
@@ -40,6 +41,19 @@ def public(subscription: Subscription) -> dict[str, Any]:
         "next_attempt_at": datetime.fromtimestamp(subscription.next_attempt_at, UTC)
         if subscription.enabled and subscription.failures else None,
     }
+
+
+def known_position(service: MentoringService, after: int | None) -> int:
+    """``after``, or the newest position if None; 422 beyond the newest event (a cursor
+    there would silently pass over every event until the log caught up with it)."""
+    head = service.last_position()
+    if after is None:
+        return head
+    if after > head:
+        raise ProblemError(422, "invalid-value", f"position {after} is beyond the newest "
+                           f"event ({head})", errors=[{"field": "body.after",
+                                                       "message": f"at most {head}"}])
+    return after
 
 
 def visible(webhooks: WebhookStore, principal: ApiKey, webhook_id: str) -> Subscription:
@@ -70,7 +84,7 @@ def create_webhook(body: WebhookCreate, principal: Writer, service: ServiceDep,
     subscription = webhooks.create(
         url=body.url, program_id=body.program_id, event_types=body.event_types,
         description=body.description or "", created_by=principal.actor,
-        after_position=service.last_position() if body.after is None else body.after)
+        after_position=known_position(service, body.after))
     response.headers["Location"] = f"/v1/webhooks/{subscription.id}"
     # The secret must not be kept by caches, nor by the idempotency store for retries.
     response.headers["Cache-Control"] = "no-store"
@@ -124,12 +138,8 @@ def replay_webhook(webhook_id: str, body: WebhookReplay, principal: Writer,
                    service: ServiceDep, webhooks: WebhooksDep) -> dict[str, Any]:
     """Delivers again from the event after a position (or skips ahead to it)."""
     subscription = visible(webhooks, principal, webhook_id)
-    head = service.last_position()
-    if body.after > head:
-        raise ProblemError(422, "invalid-value", f"position {body.after} is beyond the newest "
-                           f"event ({head})", errors=[{"field": "body.after",
-                                                       "message": f"at most {head}"}])
-    return public(webhooks.replay(subscription.id, body.after) or subscription)
+    return public(webhooks.replay(subscription.id, known_position(service, body.after))
+                  or subscription)
 
 
 @router.get(HOOK + "/deliveries", response_model=DeliveryPage, responses=READ_ERRORS)

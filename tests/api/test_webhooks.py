@@ -320,6 +320,7 @@ def test_scope_roles_and_the_secret_shown_once(
     {"url": "https://example.com/x", "event_types": ["mentoring.relationship.Nope"]},
     {"url": "https://example.com/x", "event_types": []},
     {"url": "https://example.com/x", "after": -1},
+    {"url": "https://example.com/x", "after": 2**62},  # past the newest event
     {"url": "https://example.com/x", "surprise": True},
 ])
 def test_bad_subscriptions_are_refused_with_a_problem(
