@@ -11,7 +11,7 @@ from domain.goal import Goal
 from domain.values import canonical_uuid
 from infrastructure.sql import TranslatingCursor
 from projections.base import Batch, Positioned, ReadModel, advance, events_of, id_text, ids_of, on
-from projections.sql import Table, iso, read_rows
+from projections.sql import Table, in_clause, iso, read_rows
 
 GOALS = Table(
     name="goal_summaries",
@@ -89,7 +89,8 @@ class GoalSummaries(ReadModel):
             row["relationship_ids"] = [*row["relationship_ids"], event.relationship_id]
 
 
-def list_goals(cursor: TranslatingCursor, table: str, *, program_ids: Sequence[str] | None,
+def list_goals(cursor: TranslatingCursor, kind: str, table: str, *,
+               program_ids: Sequence[str] | None,
                mentee_id: str | None, status: str | None, goal_ids: Sequence[str] | None,
                limit: int, after: int) -> list[dict[str, Any]]:
     """Goals in the order they were defined, after a cursor position."""
@@ -103,8 +104,9 @@ def list_goals(cursor: TranslatingCursor, table: str, *, program_ids: Sequence[s
         if values is not None:
             if not values:
                 return []
-            conditions.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
-            params.extend(values)
+            clause, values_params = in_clause(kind, column, values)
+            conditions.append(clause)
+            params.extend(values_params)
     return read_rows(cursor, GOALS, table, " AND ".join(conditions), params,
                      order=f"position LIMIT {int(limit)}")
 

@@ -216,7 +216,7 @@ class ReadModels:
             summary = self.relationship_summary(relationship_id)
             goal_ids = [] if summary is None else list(summary["goal_ids"])
         rows = self._read("goal_summaries", lambda c, t: list_goals(
-            c, t["goal_summaries"], program_ids=program_ids, mentee_id=mentee_id,
+            c, self.store.kind, t["goal_summaries"], program_ids=program_ids, mentee_id=mentee_id,
             status=status, goal_ids=goal_ids, limit=limit + 1, after=after))
         result = page(rows, limit)
         result["items"] = [public_goal(r) for r in result["items"]]
