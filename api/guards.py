@@ -50,7 +50,7 @@ class RequestGuard:
                 if len(body) > self.max_body:
                     await self._too_large(path)(scope, receive, send)
                     return
-            receive = replay(body)
+            receive = replay(body, receive)
         await self.app(scope, receive, send)
 
     @staticmethod
@@ -105,8 +105,10 @@ class RequestGuard:
         return None
 
 
-def replay(body: bytes) -> Receive:
-    """A ``receive`` that hands the application a body read already, then waits."""
+def replay(body: bytes, then: Receive) -> Receive:
+    """A ``receive`` that hands the application a body read already, then the client's
+    own messages (a disconnect only when the client really goes: a streamed response that
+    listens for it, such as a file, must not be cut short)."""
     sent = False
 
     async def receive() -> Message:
@@ -114,6 +116,6 @@ def replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+        return await then()
 
     return receive
