@@ -36,6 +36,10 @@ ACTOR = "demo"
 MONTH_FULL = (MonthlyTimeCapExceeded, MentorMonthlyMinutesExceeded)
 # A script yields when it wants to act next and is sent the time it wakes at.
 Script = Generator[datetime, datetime, None]
+# In a program of ten mentees or more, the first three struggle in a way the at-risk
+# rules name (the others may too, by chance): started this many days before the end.
+PERSONAS = {"silent": 40, "no_show": 90, "late": 70, "fading": 250, "unreviewed": 130,
+            "unanswered": 20}
 
 
 @dataclass
@@ -110,10 +114,14 @@ class DemoProgram:
                 experience_years=self.random.randint(3, 25), bio="Engineering manager",
                 actor=ACTOR, at=at)
             self.report.mentors += 1
+        personas = list(PERSONAS) if self.mentees >= 10 else []
         for index in range(self.mentees):
             mentee = f"emp-e{index:05d}"
             begins = at + timedelta(days=self.random.uniform(0, 30 * self.months * 0.95))
-            self._spawn(self._relationship(program.id, mentee, mentor_ids), begins)
+            persona = personas[index] if index < len(personas) else None
+            if persona is not None:
+                begins = max(at, self.now - timedelta(days=PERSONAS[persona]))
+            self._spawn(self._relationship(program.id, mentee, mentor_ids, persona), begins)
         if self.mentees >= 10:  # someone leaves the company three weeks before the end
             self._spawn(self._departure(f"emp-e{self.random.randrange(self.mentees):05d}"),
                         self.now - timedelta(days=21))
@@ -125,8 +133,12 @@ class DemoProgram:
         self.service.person_left(person, actor="hr-system", at=at)
         self.report.departures += 1
 
-    def _relationship(self, program_id: str, mentee: str,
-                      mentor_ids: list[str]) -> Script:
+    def _relationship(self, program_id: str, mentee: str, mentor_ids: list[str],
+                      persona: str | None = None) -> Script:
+        """One mentee's story; a ``persona`` (see PERSONAS) takes the struggling path:
+        ``silent`` never agrees expectations, ``no_show`` stops coming to sessions,
+        ``late`` comes late and unprepared, ``fading`` reviews high then low,
+        ``unreviewed`` never reviews, ``unanswered`` asks and hears nothing back."""
         rnd, service = self.random, self.service
         at = yield self.start
         goal = service.define_goal(
@@ -143,13 +155,14 @@ class DemoProgram:
         slow_answer = rnd.random() < 0.08  # some requests wait weeks for an answer
         at = yield at + timedelta(days=rnd.uniform(10, 30) if slow_answer
                                   else rnd.uniform(0.5, 4))
-        if mentee in self.departed or rnd.random() < 0.04:
+        chance = rnd.random if persona is None else (lambda: 1.0)
+        if mentee in self.departed or chance() < 0.04 or persona == "unanswered":
             return  # a request nobody answers
-        if rnd.random() < 0.05:
+        if chance() < 0.05:
             service.withdraw_request(rel.id, reason="Found a mentor in my own team",
                                      actor=mentee, at=at)
             return
-        if rnd.random() < 0.1:
+        if chance() < 0.1:
             service.decline_relationship(rel.id, reason="No time this quarter",
                                          actor=ACTOR, at=at)
             return
@@ -161,36 +174,45 @@ class DemoProgram:
                                          actor=ACTOR, at=at)
             return
         service.link_goal(goal.id, relationship_id=rel.id, actor=mentee, at=at)
-        every = rnd.choice((7, 14, 14, 21, 30))
+        every = rnd.choice((7, 14, 14, 21, 30)) if persona is None else 7
         minutes = rnd.choice((30, 45, 60))
-        at = yield at + timedelta(days=rnd.choice((1, 3, 7, 20)))
-        if mentee in self.departed or rnd.random() < 0.03:
+        at = yield at + timedelta(days=rnd.choice((1, 3, 7, 20)) if persona is None else 2)
+        if mentee in self.departed or chance() < 0.03 or persona == "silent":
             return  # they never agree how to work together
         service.set_expectations(
             rel.id, meeting_every_days=every, session_minutes=minutes,
             monthly_minutes_cap=minutes * max(2, 31 // every), topics=rnd.sample(TOPICS, 2),
             channel=rnd.choice(CHANNELS), review_every_days=90, actor=mentee, at=at)
         engagement = rnd.random()  # some relationships thrive, some fade
-        lasts = timedelta(days=rnd.randint(120, 360))
+        lasts = timedelta(days=rnd.randint(120, 360) if persona is None else 400)
         ends, next_review, progress = at + lasts, at + timedelta(days=90), 0
+        sessions = reviews = 0
         while at < ends:
             at = yield at + timedelta(days=every * rnd.uniform(0.8, 1.2 + (1 - engagement)))
             if mentee in self.departed:
                 return  # the departure concluded the relationship
-            at = yield from self._session(rel.id, at, minutes, engagement)
+            sessions += 1
+            # The no-show mentee comes once, then stops coming; the late one comes late.
+            absent = persona == "no_show" and sessions > 1
+            at = yield from self._session(rel.id, at, minutes, engagement, absent=absent,
+                                          late=persona == "late")
             at = yield at + timedelta(hours=2)
             at = yield from self._between_sessions(rel.id, goal.id, mentee, at, engagement)
             if progress < 100 and rnd.random() < 0.6:
                 progress = min(100, progress + rnd.randint(8, 25))
                 service.record_goal_progress(goal.id, percent=progress,
                                      note="Ran the planning meeting", actor=mentee, at=at)
-            if at >= next_review:
+            if at >= next_review and persona != "unreviewed":
                 next_review = at + timedelta(days=90)
+                reviews += 1
+                mentor_score = rnd.randint(2, 5)
+                mentee_score = max(1, min(5, round(1 + 4 * engagement + rnd.gauss(0, 1))))
+                if persona == "fading":
+                    mentor_score = mentee_score = 5 if reviews == 1 else 2
                 service.review_relationship(
-                    rel.id, mentor_satisfaction=rnd.randint(2, 5),
-                    mentee_satisfaction=max(1, min(5, round(1 + 4 * engagement + rnd.gauss(0, 1)))),
+                    rel.id, mentor_satisfaction=mentor_score, mentee_satisfaction=mentee_score,
                     notes="Quarterly review", actor=mentee, at=at)
-            if rnd.random() < 0.03:
+            if chance() < 0.03:
                 service.pause_relationship(rel.id, reason="Parental leave",
                                              actor=mentee, at=at)
                 if rnd.random() < 0.3:
@@ -212,8 +234,9 @@ class DemoProgram:
             rel.id, reason="We reached what we set out to do", actor=mentee, at=at,
             outcome="goals met" if achieved else "ended early")
 
-    def _session(self, rel_id: str, at: datetime, minutes: int,
-                 engagement: float) -> Generator[datetime, datetime, datetime]:
+    def _session(self, rel_id: str, at: datetime, minutes: int, engagement: float, *,
+                 absent: bool = False, late: bool = False
+                 ) -> Generator[datetime, datetime, datetime]:
         rnd, service = self.random, self.service
         try:
             booked = service.schedule_session(
@@ -225,11 +248,14 @@ class DemoProgram:
         session_id = (booked.extra or {})["session_id"]
         at = yield at + timedelta(days=3)
         roll = rnd.random()
-        if roll < 0.06 + 0.1 * (1 - engagement):
+        if absent:
+            service.miss_session(rel_id, session_id=session_id, missed_by="mentee",
+                                 actor=ACTOR, at=at)
+        elif roll < 0.06 + 0.1 * (1 - engagement) and not late:
             service.miss_session(rel_id, session_id=session_id,
                                          missed_by=rnd.choice(("mentee", "mentor")),
                                          actor=ACTOR, at=at)
-        elif roll < 0.15 + 0.1 * (1 - engagement):
+        elif roll < 0.15 + 0.1 * (1 - engagement) and not late:
             service.cancel_session(rel_id, session_id=session_id,
                                          cancelled_by=rnd.choice(("mentee", "mentor")),
                                          reason="Travel", actor=ACTOR, at=at)
@@ -237,8 +263,8 @@ class DemoProgram:
             try:
                 service.hold_session(
                     rel_id, session_id=session_id, held_at=at,
-                    duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85,
-                    mentee_prepared=rnd.random() < 0.5 + engagement / 2,
+                    duration_minutes=minutes, mentee_on_time=rnd.random() < 0.85 and not late,
+                    mentee_prepared=rnd.random() < 0.5 + engagement / 2 and not late,
                     notes="Discussed delegation", actor=ACTOR, at=at)
             except MONTH_FULL as refused:  # the mentor's other mentees used the month
                 self._refused(refused)
