@@ -6,7 +6,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
+from api.dashboard import pages as dashboard
 from api.deps import Services
 from api.errors import PROBLEM_JSON, install_error_handlers
 from api.guards import DEFAULT_MAX_BODY, RequestGuard
@@ -80,6 +82,9 @@ def create_app(service: MentoringService, read_models: ReadModels, keys: KeyStor
                 people, external_ids, ops)]
     for router in routers:
         app.include_router(router)
+    app.include_router(dashboard.router)
+    app.mount(f"{dashboard.PREFIX}/static", StaticFiles(directory=dashboard.HERE / "static"),
+              name="dashboard-static")
     app.add_middleware(IdempotencyMiddleware, store=idempotency, keys=keys)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics,
                        routes=[route for router in routers for route in router.routes])

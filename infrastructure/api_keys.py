@@ -178,9 +178,9 @@ class KeyStore:
         return [_row_to_key(row) for row in rows]
 
     def revoke(self, key_id: str) -> ApiKey | None:
+        """Revokes a key (revoking twice keeps the first time); None if there is no such key."""
         with self._recent_lock:
             self._recent.clear()  # this process stops accepting it at once
-        """Revokes a key (revoking twice keeps the first time); None if there is no such key."""
         with self.store.transaction() as cursor:
             cursor.execute(REVOKE, (datetime.now(UTC).isoformat(), key_id))
         return self.get(key_id)

@@ -44,8 +44,9 @@ class Readiness(BaseModel):
 
 @router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
-    """Where a person opening the service's address starts: the API's interactive docs."""
-    return RedirectResponse("/docs", status_code=307)
+    """Where a person opening the service's address starts: the admin web page (it asks
+    for a key first); the API's interactive docs are at /docs."""
+    return RedirectResponse("/dashboard", status_code=307)
 
 
 @router.get("/healthz", response_model=Health)

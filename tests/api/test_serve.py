@@ -121,7 +121,7 @@ def test_the_first_start_prints_an_admin_key_once_and_it_works(tmp_path: Path) -
                 except httpx.TransportError:
                     assert time.monotonic() < deadline
                     time.sleep(0.1)
-            assert home.status_code == 307 and home.headers["location"] == "/docs"
+            assert home.status_code == 307 and home.headers["location"] == "/dashboard"
             assert client.get("/v1/programs").status_code == 401
             listed = client.get("/v1/programs", headers={"Authorization": f"Bearer {secret}"})
             assert listed.status_code == 200, listed.text
