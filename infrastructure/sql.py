@@ -204,11 +204,19 @@ class TranslatingCursor:
         return int(self._cursor.rowcount)
 
 
+SCHEMA_CREATION_LOCK = 7301965  # one CREATE at a time across processes (PostgreSQL)
+
+
 def create_table(store: SqlStore, statement: str) -> None:
-    """Runs a CREATE TABLE IF NOT EXISTS, tolerating another process doing it at once."""
+    """Runs a CREATE TABLE IF NOT EXISTS, safe with other processes doing it at once."""
     try:
         with store.transaction() as cursor:
+            if store.kind == "postgres":
+                # IF NOT EXISTS alone races on the catalog (the table's row type, its
+                # index names): processes starting together take turns instead.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_CREATION_LOCK,))
             cursor.execute(statement)
-    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
-        # PostgreSQL: two API processes starting together raced on the catalog; one won.
+    except (psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable,
+            psycopg.errors.DuplicateObject):
+        # Created meanwhile by a process that took no lock (an older version): one won.
         pass
