@@ -346,6 +346,29 @@ class ReadModels:
         return page(self._read("program_feed", read), limit,
                     lambda last: encode_text_cursor("g", last["id"]))
 
+    def table_rows(self, name: str, table: str, *, after: tuple[Any, ...] | None = None,
+                   limit: int = 1000, program_id: str | None = None
+                   ) -> list[dict[str, Any]]:
+        """A page of one view table's rows in key order, after the key ``after`` (for
+        exports: every table of every read model, JSON columns decoded). ``program_id``
+        keeps a program's rows, in the tables that have that column."""
+        spec = next((t for t in BY_NAME[name].tables if t.name == table), None)
+        if spec is None:
+            raise KeyError(f"the {name} read model has no table {table}")
+        where, params = [], list(after or ())
+        if after is not None:
+            marks = ", ".join(["%s"] * len(spec.key))
+            where.append(f"({', '.join(spec.key)}) > ({marks})")
+        if program_id is not None and "program_id" in spec.all_columns:
+            where.append("program_id = %s")
+            params.append(program_id)
+
+        def read(cursor: TranslatingCursor, tables: dict[str, str]) -> list[dict[str, Any]]:
+            return read_rows(cursor, spec, tables[table], " AND ".join(where), params,
+                             f"{', '.join(spec.key)} LIMIT {int(limit)}")
+
+        return self._read(name, read)
+
     def positions(self) -> list[dict[str, Any]]:
         """Each live read model's position and its lag behind the newest event."""
         head = self._head()

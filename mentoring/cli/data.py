@@ -12,7 +12,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from domain.values import canonical_uuid
 from mentoring.cli.common import err, fail, runtime, service
-from mentoring.cli.exporting import export_events
 from mentoring.cli.replaying import print_replay
 
 
@@ -101,20 +100,91 @@ def verify(
 
 
 def export(
+    source: Annotated[str, typer.Option(
+        "--source", "-s", help="events (default), a read model (relationship_summaries, "
+        "goal_summaries, program_health, at_risk, audit_trail, mentor_directory, "
+        "program_feed) or one of its tables as MODEL.TABLE; --list-sources names all.")
+    ] = "events",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")
     ] = None,
-    after: Annotated[int, typer.Option(min=0, help="Start after this global position.")] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet.")] = "jsonl",
+    program: Annotated[str | None, typer.Option(
+        "--program", metavar="ID", help="Only this program's rows.")] = None,
+    since: Annotated[str | None, typer.Option(
+        metavar="INSTANT", help="Only what occurred at or after this ISO-8601 instant "
+                                "(events, audit trail).")] = None,
+    until: Annotated[str | None, typer.Option(
+        metavar="INSTANT", help="Only what occurred before this instant.")] = None,
+    types: Annotated[list[str] | None, typer.Option(
+        "--type", metavar="NAME", help="Only these event types (repeat): SessionHeld or "
+                                      "mentoring.relationship.SessionHeld.")] = None,
+    after: Annotated[int, typer.Option(
+        min=0, help="Events only: start after this global position.")] = 0,
+    list_sources: Annotated[bool, typer.Option(
+        "--list-sources", help="Print every source name and exit.")] = False,
 ) -> None:
-    """Streams every event, in global order, as JSON lines (or CSV)."""
-    if fmt not in ("jsonl", "csv"):
-        raise fail(f"--format must be jsonl or csv, got {fmt!r}", 2)
-    with service() as mentoring:
-        target = output.open("wb") if output else sys.stdout.buffer
+    """Streams events, a read model or the audit trail as JSON lines, CSV or Parquet,
+    filtered by program, time range and event type, with a progress bar on stderr.
+    A file is written whole or not at all."""
+    from mentoring.analysis import ExportError, Filters, History
+    from mentoring.cli.exporting import FORMATS, write
+
+    if fmt not in FORMATS:
+        raise fail(f"--format must be jsonl, csv or parquet, got {fmt!r}", 2)
+    if fmt == "parquet" and output is None:
+        raise fail("Parquet is a binary file: give --output FILE", 2)
+    try:
+        filters = Filters.of(program, since, until, types or ())
+    except ExportError as error:
+        raise fail(str(error), 2) from None
+    with runtime() as built:
+        history = History(built)
+        if list_sources:
+            typer.echo("\n".join(history.sources()))
+            return
+        if after and source != "events":
+            raise fail("--after applies to events only", 2)
         try:
-            count = export_events(mentoring, target, after=after, fmt=fmt)
-        finally:
-            if output:
+            chosen = history.source(source, after=after)
+        except ExportError as error:
+            raise fail(str(error), 2) from None
+        partial = output.with_name(output.name + ".partial") if output else None
+        target = partial.open("wb") if partial else sys.stdout.buffer
+        columns = (TextColumn(f"export {source}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[unit]}"), TextColumn("{task.fields[rows]} rows"),
+                   TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=err, transient=False) as progress:
+                total = chosen.total()
+                task = progress.add_task("export", total=None if total is None
+                                         else max(total - after, 0),
+                                         unit="positions" if total is not None else "read",
+                                         rows=0)
+                written = 0
+
+                def on_row() -> None:
+                    nonlocal written
+                    written += 1
+                    if written % 1000 == 0:
+                        progress.update(task, rows=written)
+
+                def scanned(count: int) -> None:
+                    progress.advance(task, count)
+
+                count = write(chosen.rows(filters, scanned), chosen.columns, target, fmt,
+                              on_row)
+                progress.update(task, rows=count)
+        except BaseException as error:
+            if partial:
                 target.close()
-        err.print(f"exported {count} events", highlight=False)
+                partial.unlink(missing_ok=True)  # no half-written file left behind
+            if isinstance(error, ExportError):
+                raise fail(str(error), 2) from None
+            raise
+        if partial:
+            target.close()
+        if partial and output:
+            partial.replace(output)
+        err.print(f"exported {count} rows of {source}"
+                  + (f" to {output}" if output else ""), highlight=False)

@@ -102,7 +102,7 @@ def test_export_in_an_unknown_format_is_a_usage_error(demo_store: tuple[str, Pat
     url, directory, _ = demo_store
     done = mentoring("export", "--format", "xml", database_url=url, cwd=directory)
     assert done.returncode == 2
-    assert "jsonl or csv" in done.stderr
+    assert "jsonl, csv or parquet" in done.stderr
 
 
 def test_replay_prints_a_relationships_events_in_order(
