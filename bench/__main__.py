@@ -15,7 +15,17 @@ Benchmark = Callable[[str, dict[str, float]], list[Figure]]
 
 
 def benchmarks() -> dict[str, Benchmark]:
-    from bench import http_write, live_lag, read_api, rebuild, relay, time_travel, write_path
+    from bench import (
+        dashboard,
+        exports,
+        http_write,
+        live_lag,
+        read_api,
+        rebuild,
+        relay,
+        time_travel,
+        write_path,
+    )
 
     return {
         "write_path": write_path.measure,
@@ -25,6 +35,8 @@ def benchmarks() -> dict[str, Benchmark]:
         "time_travel": time_travel.measure,
         "read_api": read_api.measure,
         "relay": relay.measure,
+        "exports": exports.measure,
+        "dashboard": dashboard.measure,
     }
 
 

@@ -22,6 +22,7 @@ def test_every_benchmark_runs_at_tiny_size_and_writes_its_figures(
                      "Projection rebuild", "Live lag", "Time travel by version",
                      "Time travel as of an instant", "Read API: program health",
                      "Write path, HTTP API vs CRUD peer", "serve --workers 2",
-                     "Kafka relay throughput", "Commit-to-Kafka latency"):
+                     "Kafka relay throughput", "Commit-to-Kafka latency",
+                     "Export: events to Parquet", "Dashboard: program health"):
         assert expected in text
-    assert len(benchmarks()) == 7
+    assert len(benchmarks()) == 9
