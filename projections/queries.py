@@ -165,6 +165,12 @@ class ReadModels:
                 if self.min_position:
                     self._wait_for(name)
                 with self.store.transaction(write=False) as cursor:
+                    if self.store.kind == "postgres":
+                        # psycopg prepares a statement run five times; PostgreSQL may then
+                        # plan it once for any values, and a generic plan for "reasons at
+                        # T, LIMIT 10" walked the whole primary key: 600 ms instead of 5.
+                        # Reads are planned for their values.
+                        cursor.execute("SET LOCAL plan_cache_mode TO force_custom_plan")
                     version, fingerprint = tracking.live_fingerprint(cursor, name)
                     if version is None:
                         raise ProjectionNotReady(f"the {name} projection has not run yet")
