@@ -32,7 +32,11 @@ OWNERS = Table(
     key=("aggregate_id",),
     columns=("program_id",),
     ddl=("""CREATE TABLE IF NOT EXISTS {table} (
-            aggregate_id TEXT PRIMARY KEY, program_id TEXT NOT NULL)""",),
+            aggregate_id TEXT PRIMARY KEY, program_id TEXT NOT NULL)""",
+         # The programs themselves (a program owns itself), for listing them in id order
+         # without scanning every aggregate's row.
+         "CREATE INDEX IF NOT EXISTS {table}_programs ON {table} (aggregate_id) "
+         "WHERE aggregate_id = program_id"),
 )
 CREATED_IN_A_PROGRAM = (Relationship.Requested, Goal.Defined, MentorProfile.Registered,
                         ExternalId.Claimed)
