@@ -101,6 +101,24 @@ FINDINGS = """
   flight while the oldest is acknowledged: 0.76. What is left is the producer's own
   Python cost sharing one interpreter (and two cores) with the reads. Commit-to-Kafka
   latency (LISTEN/NOTIFY wakes the relay): p99 28 ms at 200 commands/s.
+- **Dashboard (issue 13).** Pages are rendered on the server from the API's own route
+  functions. First measured at 100,000 relationships: the program page 604 ms p50 and
+  the programs page 46 ms, while the API's health answered in 15 ms. Two causes, both
+  in the API too: (1) psycopg prepares a statement after five runs and PostgreSQL may
+  then use one generic plan for any values; for "relationships with k reasons at T,
+  LIMIT 10" that plan walked the whole primary key for each k (600 ms; `at-risk?limit=50`
+  happened to keep a good plan). View reads now run with `plan_cache_mode =
+  force_custom_plan`. (2) Listing programs scanned every aggregate's owner row; a
+  partial index on the programs' own rows makes it a short index scan (46 -> 3 ms).
+- **Parquet export (issue 13).** The baseline copies stored rows as bytes (COPY runs at
+  several hundred thousand rows/s); the export decodes every event, opens its sealed
+  personal fields with each person's key, names its program and summary, and types
+  the columns: about 15,000 events/s in one Python process, so the 0.5 target is far
+  off. Profile of 40,000 events: decoding and decrypting ~45%, Arrow conversion ~25%,
+  the feed's reads ~20%; the program of an aggregate is read off its first event (it
+  was one read per aggregate: 1.6 s of 4.5). What would close the gap is a columnar
+  path (PostgreSQL extracting the JSON fields in COPY, Arrow parsing it), which would
+  have to leave personal text sealed.
 - **Time travel.** Snapshots every 100 events bound a load to one snapshot plus at most
   99 events; "as of an instant" is a binary search on event times (about 14 indexed
   single-row reads) followed by that load.

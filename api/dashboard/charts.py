@@ -79,6 +79,13 @@ def _frame(title: str, description: str, y_title: str, ticks: list[float],
     return parts, plot_w, plot_h
 
 
+def _describe(categories: Sequence[str], series: Sequence[Series]) -> str:
+    """The chart's data in words, for its <desc> (what a screen reader reads)."""
+    return "; ".join(
+        f"{s.name}: " + ", ".join(f"{c} {'none' if v is None else _number(v)}" for c, v in zip(
+            categories, s.values, strict=True)) for s in series)
+
+
 def _legend(series: Sequence[Series], marker: str) -> list[str]:
     parts, x = [], LEFT
     y = HEIGHT - 12
@@ -103,9 +110,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
               else max([(s.values[i] or 0) for s in series], default=0)
               for i in range(len(categories))]
     ticks = nice_ticks(max(totals, default=0))
-    description = "; ".join(
-        f"{s.name}: " + ", ".join(f"{c} {_number(v or 0)}" for c, v in zip(
-            categories, s.values, strict=True)) for s in series)
+    description = _describe(categories, series)
     parts, plot_w, plot_h = _frame(title, description, y_title, ticks, categories, x_title)
     band = plot_w / max(1, len(categories))
     scale = plot_h / ticks[-1]
@@ -134,9 +139,7 @@ def line_chart(title: str, categories: Sequence[str], series: Sequence[Series], 
     """Lines over the categories; a missing value breaks its line."""
     values = [v for s in series for v in s.values if v is not None]
     ticks = nice_ticks(top if top is not None else max(values, default=0))
-    description = "; ".join(
-        f"{s.name}: " + ", ".join(f"{c} {'none' if v is None else _number(v)}" for c, v in zip(
-            categories, s.values, strict=True)) for s in series)
+    description = _describe(categories, series)
     parts, plot_w, plot_h = _frame(title, description, y_title, ticks, categories, x_title)
     band = plot_w / max(1, len(categories))
     scale = plot_h / ticks[-1]
