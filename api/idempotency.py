@@ -114,7 +114,7 @@ class IdempotencyMiddleware:
                                    headers={"Retry-After": "1"})(scope, receive, send)
             return
         if claim.outcome == "claimed":
-            await self._run_and_store(scope, body, send, principal.id, key)
+            await self._run_and_store(scope, body, receive, send, principal.id, key)
         elif claim.outcome == "replay":
             await self._replay(claim, send)
         else:
@@ -126,14 +126,14 @@ class IdempotencyMiddleware:
             }[claim.outcome]
             await problem_response(status, rule, detail, instance=path)(scope, receive, send)
 
-    async def _run_and_store(self, scope: Scope, body: bytes, send: Send, principal_id: str,
-                             key: str) -> None:
+    async def _run_and_store(self, scope: Scope, body: bytes, receive: Receive, send: Send,
+                             principal_id: str, key: str) -> None:
         delivered = False
 
         async def replay_body() -> Message:
             nonlocal delivered
             if delivered:
-                return {"type": "http.disconnect"}
+                return await receive()  # a disconnect only when the client really goes
             delivered = True
             return {"type": "http.request", "body": body, "more_body": False}
 
