@@ -236,11 +236,17 @@ def monthly_series(ledger: Ledger, this_month: str) -> list[dict[str, Any]]:
             if at and name in MONTHLY_NAMES:
                 flows[month][name] += amount
     series, open_now = [], 0
+    by_status = dict.fromkeys(STATUSES, 0)
     for month in month_range(months[0], this_month):
         changes = ledger.get(month, {})
         open_now += changes.get("status:active", 0) + changes.get("status:paused", 0)
+        for status in STATUSES:
+            by_status[status] += changes.get(f"status:{status}", 0)
         counted = flows.get(month, {})
         point: dict[str, Any] = {"month": month, "active_relationships": open_now,
+                                 # Each status at the month's end (at T for T's month):
+                                 # relationships_by_status as of then.
+                                 "by_status": dict(by_status),
                                  **{n: counted.get(n, 0) for n in MONTHLY
                                     if not n.endswith("_sum")}}
         reviews = counted.get("reviews", 0)

@@ -349,9 +349,11 @@ def health_charts(health: dict[str, Any]) -> dict[str, Any]:
     S = charts.Series
     utilisation = health["mentor_utilisation"]
     return {
-        "relationships": charts.line_chart(
-            "Active relationships at the end of each month", months,
-            [S("active", column("active_relationships"))], y_title="relationships"),
+        "relationships": charts.bar_chart(
+            "Relationships by status at the end of each month", months,
+            [S(status, [m["by_status"][status] for m in monthly])
+             for status in health["relationships_by_status"]],
+            y_title="relationships", stacked=True),
         "flows": charts.bar_chart(
             "Relationships requested, connected and ended each month", months,
             [S("requested", column("requested")), S("connected", column("connected")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -192,3 +192,20 @@ def test_the_default_demo_shows_every_chart_and_every_at_risk_reason(tmp_path: P
             assert any(month[column] for month in monthly), column
     finally:
         built.close()
+
+
+def test_status_over_time_is_each_month_ends_health(runtime: Runtime) -> None:
+    """The chart of statuses per month: each point equals health as of that month's end."""
+    views = runtime.read_models()
+    program = program_id(runtime)
+    health = views.program_health(program, DEMO_END)
+    monthly = health["monthly"]
+    assert monthly[-1]["by_status"] == health["relationships_by_status"]
+    for point in monthly[:-1]:
+        year, month = int(point["month"][:4]), int(point["month"][5:])
+        following = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        end = following - timedelta(microseconds=1)
+        if end < datetime.fromisoformat(str(runtime.service.program(program)["created_on"])):
+            continue
+        assert views.program_health(program, end)["relationships_by_status"] == \
+            point["by_status"], point["month"]
