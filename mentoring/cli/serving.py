@@ -58,8 +58,8 @@ def serve(
             shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
             typer.echo(f"First start: created an admin API key (shown only now, keep it):\n"
                        f"    {first}\n"
-                       f"Open http://{shown}:{port}/ and send "
-                       f"`Authorization: Bearer {first}`.", err=True)
+                       f"Open http://{shown}:{port}/ and log in with it; the API takes it as "
+                       f"`Authorization: Bearer {first}` (docs at /docs).", err=True)
         # Bounded request lines, headers and header time, refusals in problem+json; idle
         # keep-alive connections close after 5 s; past the concurrency limit, 503.
         if workers > 1:
