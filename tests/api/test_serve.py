@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from tests.api.driver import ADMIN_SECRET, EXPECTATIONS
+from tests.support.serving import serve, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -29,22 +30,11 @@ def served(tmp_path: Path) -> Iterator[httpx.Client]:
     port = free_port()
     env = {**os.environ, "MENTORING_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
            "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET}
-    mentoring = Path(sys.executable).parent / "mentoring"
-    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
-                               "warning"], env=env, stderr=subprocess.PIPE)
+    server = serve(port, env, stderr=subprocess.PIPE)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10,
                           headers={"Authorization": f"Bearer {ADMIN_SECRET}"})
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if client.get("/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "mentoring serve did not become ready"
-            time.sleep(0.1)
+        wait_until(lambda: client.get("/readyz").status_code == 200, server)
         yield client
     finally:
         client.close()
@@ -81,18 +71,9 @@ def start_without_admin_key(directory: Path, port: int) -> tuple[subprocess.Pope
     with what it printed on stderr until then."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MENTORING_")}
     env["MENTORING_DATABASE_URL"] = f"sqlite:///{directory / 'm.db'}"
-    mentoring = Path(sys.executable).parent / "mentoring"
-    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
-                               "warning"], env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert server.poll() is None and time.monotonic() < deadline
-        time.sleep(0.1)
+    server = serve(port, env, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200,
+               server)
     server.terminate()
     _, printed = server.communicate(timeout=15)
     return server, printed

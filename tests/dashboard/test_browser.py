@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from mentoring.settings import Settings
 from tests.api.driver import ADMIN_SECRET
 from tests.api.test_serve import free_port
 from tests.dashboard.conftest import DEMO_END
+from tests.support.serving import serve, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -42,23 +41,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "MENTORING_DATABASE_URL": url,
            "MENTORING_BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET}
-    mentoring = Path(sys.executable).parent / "mentoring"
-    server = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
-                               "warning"], env=env, stderr=subprocess.PIPE)
+    server = serve(port, env, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
+
+    def caught_up() -> bool:
+        views = httpx.get(f"{base}/readyz", timeout=5).json()["projections"]
+        return bool(views) and all(view["lag"] == 0 for view in views.values())
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=5).json()
-                if ready["projections"] and all(
-                        p["lag"] == 0 for p in ready["projections"].values()):
-                    break
-            except (httpx.TransportError, ValueError, KeyError):
-                pass
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline, "mentoring serve did not catch up"
-            time.sleep(0.2)
+        wait_until(caught_up, server, seconds=60, what="mentoring serve did not catch up")
         yield base
     finally:
         server.terminate()

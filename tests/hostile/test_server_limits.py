@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.api.test_serve import free_port
+from tests.support.serving import serve, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -23,19 +21,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     port = free_port()
     database = tmp_path_factory.mktemp("server") / "m.db"
     env = {**os.environ, "MENTORING_DATABASE_URL": f"sqlite:///{database}"}
-    mentoring = Path(sys.executable).parent / "mentoring"
-    process = subprocess.Popen([str(mentoring), "serve", "--port", str(port), "--log-level",
-                                "critical", "--header-timeout", "1"], env=env)
+    process = serve(port, env, "--header-timeout", "1", log_level="critical")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if b" 200 " in exchange(port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"):
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "mentoring serve did not start"
-            time.sleep(0.1)
+        wait_until(lambda: b" 200 " in exchange(
+            port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), process)
         yield port
     finally:
         process.terminate()
