@@ -188,8 +188,9 @@ def login_form(request: Request, next: Annotated[str, Query(max_length=500)] = P
 
 def safe_next(target: str) -> str:
     """Only a path of this page after log-in: never another site."""
-    return target if target.startswith(PREFIX) and "//" not in target and "\\" not in target \
-        else PREFIX
+    safe = (target.startswith(PREFIX) and "//" not in target and "\\" not in target
+            and target.isprintable() and len(target) <= 500)
+    return target if safe else PREFIX
 
 
 @router.post("/login")

@@ -146,7 +146,9 @@ def test_scope_and_roles_apply_as_in_the_api(browser_client: TestClient,
 
 def test_log_in_never_redirects_to_another_site(browser_client: TestClient) -> None:
     for target in ("https://evil.example/", "//evil.example/", "/dashboard//evil.example",
-                   "/\\evil.example", "javascript:alert(1)"):
+                   "/\\evil.example", "javascript:alert(1)",
+                   "/dashboard\r\nSet-Cookie: mentoring_session=stolen",
+                   "/dashboard" + "x" * 600):
         answer = browser_client.post("/dashboard/login",
                                      data={"api_key": ADMIN_SECRET,
                                            "next": target})
