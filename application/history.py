@@ -92,8 +92,15 @@ class HistoryQueries(UseCases):
     def feed(self, *, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
         """The global ordered feed after a position (positions only grow; a refused write
         can leave a gap on PostgreSQL, so never assume they are contiguous)."""
-        return [describe_event(event, position=position)
+        return [describe_event(self._seen(event), position=position)
                 for position, event in self.store.feed(after=after, limit=limit)]
+
+    def _seen(self, event: Any) -> Any:
+        """Learns an aggregate's identity from its first event in passing (a reader of the
+        log in order then never reads it again)."""
+        if event.originator_version == 1:
+            self._remember(event.originator_id, event)
+        return event
 
     def feed_at(self, positions: list[int]) -> list[dict[str, Any]]:
         """The events at these positions of the global order, as plain data."""
@@ -125,9 +132,7 @@ class HistoryQueries(UseCases):
                 for position, event in self.store.feed(after=after, limit=limit, sealed=True)]
 
     def _public_program(self, event: Any) -> str | None:
-        if event.originator_version == 1:
-            self._remember(event.originator_id, event)  # no read for a first event
-        kind, program = self._identity(str(event.originator_id))
+        kind, program = self._identity(str(self._seen(event).originator_id))
         return None if kind == "Erasure" else program
 
     def last_position(self) -> int:

@@ -157,7 +157,6 @@ class History:
         self.runtime = runtime
         self.service = runtime.service
         self.views = runtime.read_models()
-        self._programs: dict[str, str | None] = {}
 
     @classmethod
     def open(cls, database_url: str | None = None) -> History:
@@ -261,26 +260,11 @@ class History:
     # ---- internals -----------------------------------------------------------------
 
     def program_of(self, aggregate_id: str) -> str | None:
-        """The program of an aggregate (None for a person's erasure); cached."""
-        if aggregate_id not in self._programs:
-            kind = self.service.aggregate_type(aggregate_id)
-            self._programs[aggregate_id] = None if kind == "Erasure" else \
-                self.service.program_of(aggregate_id)
-        return self._programs[aggregate_id]
-
-    def _program_of_record(self, record: dict[str, Any]) -> str | None:
-        """The program of an event's aggregate: read off a first event in passing (the log
-        is read in order, so an aggregate's first event comes before the others), else
-        looked up once."""
-        aggregate_id = record["aggregate_id"]
-        if aggregate_id not in self._programs and record["version"] == 1:
-            if record["aggregate"] == "Program":
-                self._programs[aggregate_id] = aggregate_id
-            elif record["aggregate"] == "Erasure":
-                self._programs[aggregate_id] = None
-            elif isinstance(record["data"].get("program_id"), str):
-                self._programs[aggregate_id] = record["data"]["program_id"]
-        return self.program_of(aggregate_id)
+        """The program of an aggregate (None for a person's erasure), from the service's
+        identity cache (which reading the feed fills from each first event)."""
+        if self.service.aggregate_type(aggregate_id) == "Erasure":
+            return None
+        return self.service.program_of(aggregate_id)
 
     def _event_rows(self, filters: Filters, progress: Callable[[int], None], *,
                     after: int = 0) -> Iterator[dict[str, Any]]:
@@ -293,7 +277,7 @@ class History:
                 if not filters.keeps_type(record["aggregate"], record["type"]) or \
                         not filters.keeps_time(record["occurred_at"]):
                     continue
-                program = self._program_of_record(record)
+                program = self.program_of(record["aggregate_id"])
                 if filters.program_id is not None and program != filters.program_id:
                     continue
                 yield {"position": record["position"], "aggregate": record["aggregate"],

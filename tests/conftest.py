@@ -1,4 +1,5 @@
-"""Shared fixtures: database URLs for the SQLite (embedded) and PostgreSQL stores."""
+"""Shared fixtures: database URLs for the SQLite (embedded) and PostgreSQL stores, and
+the service and its app over one (a folder overrides ``settings`` or ``runtime``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 
+from mentoring.bootstrap import Runtime, build_runtime
+from mentoring.settings import Settings
+from tests.api.driver import ADMIN_SECRET
 from tests.support import postgres
 
 
@@ -41,6 +46,24 @@ def sqlite_url(tmp_path: Path) -> str:
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each test using this runs once on SQLite and once on a fresh PostgreSQL database."""
     return str(request.getfixturevalue(request.param))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, bootstrap_admin_key=ADMIN_SECRET,
+                    database_pool_size=4)
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    built = build_runtime(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> FastAPI:
+    return runtime.api()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

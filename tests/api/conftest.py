@@ -1,4 +1,4 @@
-"""API fixtures: the app over each database, clients per role, and a small driver."""
+"""API fixtures: clients per role and a small driver (the app is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from infrastructure.api_keys import KeyStore
-from mentoring.bootstrap import Runtime, build_runtime
-from mentoring.settings import Settings
+from mentoring.bootstrap import Runtime
 from tests.api.driver import ADMIN_SECRET, Driver
-
-
-@pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, bootstrap_admin_key=ADMIN_SECRET,
-                    database_pool_size=4)
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    built = build_runtime(settings)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def app(runtime: Runtime) -> FastAPI:
-    return runtime.api()
 
 
 @pytest.fixture

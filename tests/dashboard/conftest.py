@@ -9,9 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from mentoring.bootstrap import Runtime, build_runtime
+from mentoring.bootstrap import Runtime
 from mentoring.demo import DemoProgram
-from mentoring.settings import Settings
 from projections.catalog import READ_MODELS
 from tests.api.driver import ADMIN_SECRET
 
@@ -19,18 +18,11 @@ DEMO_END = datetime(2026, 11, 25, 6, tzinfo=UTC)
 
 
 @pytest.fixture
-def runtime(database_url: str) -> Iterator[Runtime]:
-    built = build_runtime(Settings(database_url=database_url, bootstrap_admin_key=ADMIN_SECRET,
-                                   database_pool_size=4))
-    DemoProgram(built.service, mentors=6, mentees=16, months=8, seed=3, now=DEMO_END).run()
-    built.runner(READ_MODELS).catch_up_all()
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def app(runtime: Runtime) -> FastAPI:
-    return runtime.api()
+def runtime(runtime: Runtime) -> Runtime:
+    """The shared runtime, holding a demo program, projected."""
+    DemoProgram(runtime.service, mentors=6, mentees=16, months=8, seed=3, now=DEMO_END).run()
+    runtime.runner(READ_MODELS).catch_up_all()
+    return runtime
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
-"""Hostile clients get the same app as everyone (each database, an admin client)."""
+"""Hostile clients get the same app as everyone (each database, an admin client); the app
+itself comes from tests/conftest.py."""
 
 from tests.api.conftest import (  # noqa: F401
-    app,
     client,
     client_for,
     driver,
-    runtime,
-    settings,
 )

@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from infrastructure.kafka import header_map
-from mentoring.bootstrap import Runtime, build_runtime
+from mentoring.bootstrap import Runtime
 from mentoring.settings import Settings
 from tests.application.scenario import MENTOR, World
 from workers.hr_consumer import HrConsumer
@@ -31,13 +31,6 @@ def settings(fresh_postgres_url: str, kafka_servers: str) -> Settings:
                     hr_dead_letter_topic=f"hr.employees.{suffix}.dead-letter",
                     hr_group_id=f"mentoring-hr-{suffix}", kafka_partitions=2,
                     database_pool_size=4)
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    built = build_runtime(settings)
-    yield built
-    built.close()
 
 
 @pytest.fixture

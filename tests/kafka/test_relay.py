@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +33,6 @@ def settings(fresh_postgres_url: str, kafka_servers: str, topic: str) -> Setting
     return Settings(database_url=fresh_postgres_url, kafka_bootstrap_servers=kafka_servers,
                     kafka_topic=topic, kafka_partitions=3, database_pool_size=4,
                     key_encryption_key=KeyEncryptionKey.generate())
-
-
-@pytest.fixture
-def runtime(settings: Settings) -> Iterator[Runtime]:
-    built = build_runtime(settings)
-    yield built
-    built.close()
 
 
 def demo(service: MentoringService, mentees: int = 12) -> None:
