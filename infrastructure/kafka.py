@@ -9,6 +9,13 @@ id>:<version>``, stable across retries), ``ce_source``, ``ce_type``
 ``content-type: application/json``, and two extension attributes: ``ce_position`` (the
 global position) and ``ce_programid`` (absent for a person's erasure). CloudEvents
 extension names are lower-case letters and digits only, hence ``programid``.
+
+A record's partition is chosen by its program (``partition_of``), not by its key: all
+the events of one program, whatever their aggregate, share a partition in global order.
+Per-key order holds as before (an aggregate never changes program), and a consumer group
+that builds program-wide views (``mentoring consume``) sees every program's events in
+the order they happened. The hash is the Java client's default partitioner (murmur2 of
+the program id's bytes), so any client can compute where a program's events are.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from kafka.partitioner.default import murmur2
 
 from application.integration_events import IntegrationEvent
 from infrastructure.sql import SqlStore, TableMissing, create_table
@@ -39,6 +47,17 @@ CREATE TABLE IF NOT EXISTS kafka_relay (
 )
 """
 
+# The offset of the last record the broker acknowledged in each partition, moved with the
+# position: a consumer that has read past it has read every event up to the position.
+CREATE_RELAY_PARTITIONS = """
+CREATE TABLE IF NOT EXISTS kafka_relay_partitions (
+    topic TEXT NOT NULL,
+    kafka_partition INTEGER NOT NULL,
+    last_offset BIGINT NOT NULL,
+    PRIMARY KEY (topic, kafka_partition)
+)
+"""
+
 
 def record_of(event: IntegrationEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """(key, value, headers) of the event's Kafka record."""
@@ -57,6 +76,17 @@ def record_of(event: IntegrationEvent) -> tuple[bytes, bytes, list[tuple[str, by
     return event.subject.encode(), orjson.dumps(event.data, default=str), headers
 
 
+def partition_of(event: IntegrationEvent, partitions: int) -> int:
+    """The partition of the event's program (of its subject for a person's erasure)."""
+    return partition_for(event.program_id if event.program_id is not None else event.subject,
+                         partitions)
+
+
+def partition_for(owner: str, partitions: int) -> int:
+    """The partition of a program's events: the Java client's default for that key."""
+    return int(murmur2(owner.encode()) & 0x7FFFFFFF) % partitions
+
+
 def header_map(headers: list[tuple[str, bytes]] | None) -> dict[str, str]:
     """A record's headers as text (for readers and tests)."""
     return {name: value.decode() for name, value in headers or []}
@@ -70,6 +100,7 @@ class RelayCursor:
 
     def ensure_schema(self) -> None:
         create_table(self.store, CREATE_CURSOR)
+        create_table(self.store, CREATE_RELAY_PARTITIONS)
 
     def position(self) -> int:
         with self.store.transaction(write=False) as cursor:
@@ -77,8 +108,9 @@ class RelayCursor:
                                  (self.topic,)).fetchone()
         return 0 if row is None else int(row[0])
 
-    def advance(self, position: int) -> None:
-        """Records that every event up to ``position`` is on the topic."""
+    def advance(self, position: int, last_offsets: dict[int, int] | None = None) -> None:
+        """Records that every event up to ``position`` is on the topic, the last of them
+        in each partition at ``last_offsets`` (partition: offset)."""
         now = datetime.now(UTC).isoformat()
         with self.store.transaction() as cursor:
             cursor.execute(
@@ -86,6 +118,25 @@ class RelayCursor:
                 "ON CONFLICT (topic) DO UPDATE SET position = excluded.position, "
                 "updated_at = excluded.updated_at WHERE kafka_relay.position < excluded.position",
                 (self.topic, position, now))
+            for partition, offset in sorted((last_offsets or {}).items()):
+                cursor.execute(
+                    "INSERT INTO kafka_relay_partitions (topic, kafka_partition, last_offset) "
+                    "VALUES (%s, %s, %s) ON CONFLICT (topic, kafka_partition) DO UPDATE "
+                    "SET last_offset = excluded.last_offset "
+                    "WHERE kafka_relay_partitions.last_offset < excluded.last_offset",
+                    (self.topic, partition, offset))
+
+    def published(self) -> tuple[int, dict[int, int]]:
+        """The position published through, and the offset of the last record acknowledged
+        in each partition then (a partition never written to is absent)."""
+        with self.store.transaction(write=False) as cursor:
+            row = cursor.execute("SELECT position FROM kafka_relay WHERE topic = %s",
+                                 (self.topic,)).fetchone()
+            offsets = cursor.execute(
+                "SELECT kafka_partition, last_offset FROM kafka_relay_partitions "
+                "WHERE topic = %s", (self.topic,)).fetchall()
+        return (0 if row is None else int(row[0]),
+                {int(partition): int(offset) for partition, offset in offsets})
 
     def status(self) -> dict[str, Any]:
         with self.store.transaction(write=False) as cursor:

@@ -29,6 +29,9 @@ SELECT_NOTIFICATIONS = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
     "WHERE notification_id > %s AND notification_id <= %s AND topic = ANY(%s) "
     "ORDER BY notification_id LIMIT %s")
+SELECT_AT = (
+    "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
+    "WHERE notification_id = ANY(%s) AND topic = ANY(%s) ORDER BY notification_id")
 
 
 class RawNotification(NamedTuple):
@@ -64,6 +67,20 @@ class NotificationReader:
         with self.sql.transaction(write=False) as cursor:
             cursor.execute(SELECT_NOTIFICATIONS.format(table=self._table),
                            (after, upto, list(topics), limit))
+            return [RawNotification._make(row) for row in cursor.fetchall()]
+
+    def read_at(self, positions: Sequence[int], topics: Sequence[str]) -> Sequence[Any]:
+        """The notifications of ``topics`` at these positions (sorted), in order."""
+        if not positions:
+            return []
+        if self._table is None:  # SQLite: the span, then only the positions asked for
+            wanted = set(positions)
+            span = self.events.recorder.select_notifications(
+                start=positions[0], limit=positions[-1] - positions[0] + 1,
+                stop=positions[-1], topics=topics)
+            return [n for n in span if n.id in wanted]
+        with self.sql.transaction(write=False) as cursor:
+            cursor.execute(SELECT_AT.format(table=self._table), (list(positions), list(topics)))
             return [RawNotification._make(row) for row in cursor.fetchall()]
 
     def decode(self, notifications: Sequence[Any]) -> list[tuple[int, Any]]:

@@ -94,8 +94,9 @@ def build(settings: Settings | None = None) -> dict[str, Any]:
             "title": "Mentoring service events",
             "version": "1.0.0",
             "description": "Every event of the mentoring service's event store, published "
-                           "by `mentoring relay`; the HR system's events consumed by "
-                           "`mentoring hr-events`, and where refused ones go. Personal free "
+                           "by `mentoring relay` (and read back by `mentoring consume`); "
+                           "the HR system's events consumed by `mentoring hr-events`, and "
+                           "where refused ones go. Personal free "
                            "text never leaves in clear: it is replaced by a reference "
                            "`{personal: true, person_id, ref}`.",
         },
@@ -104,7 +105,8 @@ def build(settings: Settings | None = None) -> dict[str, Any]:
             "mentoringEvents": {
                 "address": settings.kafka_topic,
                 "description": "One record per stored event, in global order; key = the "
-                               "aggregate id (one aggregate's events share a partition).",
+                               "aggregate id; partition = murmur2 of the program id (every "
+                               "event of a program shares a partition, in global order).",
                 "messages": {"mentoringEvent": {"$ref": "#/components/messages/"
                                                         "MentoringEvent"}},
             },
@@ -127,6 +129,13 @@ def build(settings: Settings | None = None) -> dict[str, Any]:
                 "action": "send", "channel": {"$ref": "#/channels/mentoringEvents"},
                 "summary": "`mentoring relay`: at least once (drop duplicates by ce_id), "
                            "in order per key.",
+                "messages": [{"$ref": "#/channels/mentoringEvents/messages/mentoringEvent"}],
+            },
+            "buildReadModels": {
+                "action": "receive", "channel": {"$ref": "#/channels/mentoringEvents"},
+                "summary": "`mentoring consume` (consumer group "
+                           f"`{settings.consumer_group}`): the read models, each event "
+                           "applied once (by ce_position), partitions shared by processes.",
                 "messages": [{"$ref": "#/channels/mentoringEvents/messages/mentoringEvent"}],
             },
             "consumeHrEvents": {

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from projections.base import ReadModel
     from workers.hr_consumer import HrConsumer
+    from workers.projection_consumer import ProjectionConsumer
     from workers.projection_worker import ProjectionWorker
     from workers.relay_worker import Relay
     from workers.webhook_worker import WebhookDispatcher
@@ -195,6 +196,40 @@ class Runtime:
                                      enable_idempotence=True, client_id="mentoring-hr-dlq")
         return HrConsumer(self.service, ProcessedMessages(self.sql), consumer, dead_letters,
                           settings.hr_dead_letter_topic, poll_interval=poll_interval)
+
+    def projection_consumer(self, models: Sequence[ReadModel] = READ_MODELS, *,
+                            batch_size: int = 500, poll_interval: float = 0.5,
+                            max_poll_interval_ms: int = 300_000,
+                            session_timeout_ms: int = 10_000) -> ProjectionConsumer:
+        """Builds these read models from the topic, as one member of the consumer group
+        ``MENTORING_CONSUMER_GROUP`` (``mentoring consume``)."""
+        from infrastructure.kafka import RelayCursor
+        from workers.projection_consumer import ProjectionConsumer
+
+        settings = self.settings
+        servers = settings.kafka_bootstrap_servers
+        if not servers:
+            raise ConfigurationError("MENTORING_KAFKA_BOOTSTRAP_SERVERS is not set: consume "
+                                     "reads the relay's topic from a Kafka broker")
+        ensure_topic(servers, settings.kafka_topic, settings.kafka_partitions,
+                     settings.kafka_replication_factor)
+        relayed = RelayCursor(self.sql, settings.kafka_topic)
+        relayed.ensure_schema()
+
+        def consumer() -> Any:
+            from kafka import KafkaConsumer
+
+            return KafkaConsumer(bootstrap_servers=servers.split(","),
+                                 group_id=settings.consumer_group, enable_auto_commit=False,
+                                 auto_offset_reset="earliest",
+                                 max_poll_interval_ms=max_poll_interval_ms,
+                                 session_timeout_ms=session_timeout_ms,
+                                 heartbeat_interval_ms=max(session_timeout_ms // 4, 100),
+                                 client_id="mentoring-consume")
+
+        return ProjectionConsumer(self.runner(models), consumer, settings.kafka_topic,
+                                  published=relayed.published, batch_size=batch_size,
+                                  poll_interval=poll_interval)
 
     def projection_worker(self, models: Sequence[ReadModel] = READ_MODELS, *,
                           poll_interval: float = 1.0, batch_size: int = 2000,

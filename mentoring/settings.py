@@ -68,6 +68,9 @@ class Settings(BaseSettings):
         "hr.employees.dead-letter",
         description="where malformed or refused HR messages go, with the error in headers")
     hr_group_id: str = Field("mentoring-hr", description="consumer group of `hr-events`")
+    consumer_group: str = Field(
+        "mentoring-projections",
+        description="consumer group of `consume` (read models built from the topic)")
 
     def guessable_admin_key(self) -> bool:
         """Whether the bootstrap admin key is one anyone could guess: a placeholder

@@ -22,8 +22,9 @@ from typing import Any
 
 from infrastructure.log_reader import NotificationReader
 from infrastructure.sql import UNAVAILABLE, SqlStore, TableMissing
-from projections import tracking, versions
+from projections import feeds, tracking, versions
 from projections.base import Batch, ReadModel
+from projections.feeds import FedByKafka
 from projections.versions import Target
 
 log = logging.getLogger("projections.runner")
@@ -70,6 +71,7 @@ class ProjectionRunner:
         self.batch_size = batch_size
         self._ready = False
         self._upgraded = False
+        self._fed_logged: set[str] = set()
 
     def setup(self) -> None:
         """Creates the control tables and the first version of every model (idempotent)."""
@@ -125,6 +127,10 @@ class ProjectionRunner:
                     locked = tracking.read_position(cursor, kind, model.name, version, lock=True)
                     if locked != fetched.position:
                         return BatchResult(0, 0, locked or 0, fetched.head, moved=True)
+                fed = feeds.fed_versions(cursor)
+                if fed.intersection((model.name, version) for model, version in targets):
+                    raise FedByKafka(f"{', '.join(sorted(n for n, _ in fed))} are fed from "
+                                     "Kafka (mentoring consume)")
                 applied = 0
                 for model, version in targets:
                     events = fetched.events if len(targets) == 1 else [
@@ -139,6 +145,8 @@ class ProjectionRunner:
             raise ViewGone(f"{names}: a table was dropped") from error
         except UNAVAILABLE:
             raise  # the database, not the events: the worker retries the batch later
+        except FedByKafka:
+            raise
         except Exception as error:
             if isolated:
                 raise
@@ -176,7 +184,7 @@ class ProjectionRunner:
     def _apply_or_park(self, model: ReadModel, version: int, one: Fetched) -> BatchResult:
         try:
             return self.commit([(model, version)], one, isolated=True)
-        except ViewGone:
+        except (ViewGone, FedByKafka):
             raise
         except Exception as error:
             if isinstance(error, UNAVAILABLE):
@@ -257,14 +265,31 @@ class ProjectionRunner:
         if not self._upgraded:
             self.upgrade()
         total, target = 0, self.reader.head()
+        fed = self.fed_models()
         for model in self.models:
             if stop is not None and stop.is_set():
                 break
+            if model.name in fed:
+                continue  # ``mentoring consume`` writes it
             try:
                 total += self.catch_up(model, stop=stop, until=target)
             except ViewGone:
                 log.info("%s switched to a new version; continuing there", model.name)
+            except FedByKafka:
+                log.info("%s is now fed from Kafka; leaving it to the consumers", model.name)
         return total
+
+    def fed_models(self) -> set[str]:
+        """The models whose live version Kafka consumers write (``mentoring consume``)."""
+        with self.sql.transaction(write=False) as cursor:
+            live = tracking.active_versions(cursor)
+            fed = feeds.fed_versions(cursor)
+        names = {name for name, version in fed if live.get(name) == version}
+        if names and names != self._fed_logged:
+            log.warning("%s are fed from Kafka by mentoring consume: this worker leaves "
+                        "them alone", ", ".join(sorted(names)))
+        self._fed_logged = names
+        return names
 
     # ---- rebuilding without downtime ----------------------------------------
 
@@ -318,15 +343,18 @@ class ProjectionRunner:
     # ---- status -------------------------------------------------------------
 
     def status(self) -> list[dict[str, Any]]:
-        """Every model version's position, its lag behind the newest event, and whether
-        this code wrote it (``current``; an outdated version is rebuilt)."""
+        """Every model version's position, its lag behind the newest event, whether this
+        code wrote it (``current``; an outdated version is rebuilt) and whether Kafka
+        consumers write it (``fed``)."""
         if not self._ready:
             self.setup()
         head = self.reader.head()
         with self.sql.transaction(write=False) as cursor:
             rows = tracking.all_positions(cursor)
+            fed = feeds.fed_versions(cursor)
         models = {m.name: m for m in self.models}
         return [{**row, "head": head, "lag": max(head - row["position"], 0),
+                 "fed": (row["name"], row["version"]) in fed,
                  "current": row["name"] in models
                  and row["fingerprint"] == models[row["name"]].fingerprint(self.sql.kind)}
                 for row in rows]

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infrastructure.sql import SqlStore
-from projections import tracking
+from projections import feeds, tracking
 from projections.base import ReadModel
+from projections.sql import TYPES
 
 Target = tuple[ReadModel, int]  # a model and one of its versions
 
@@ -22,6 +23,7 @@ def setup(sql: SqlStore, models: Sequence[ReadModel]) -> None:
     with sql.transaction() as cursor:
         tracking.lock_schema(cursor, sql.kind)
         tracking.create_control_tables(cursor, sql.kind)
+        feeds.create_tables(cursor, TYPES[sql.kind])
         for model in models:
             tracking.ensure_model(cursor, sql.kind, model)
 
@@ -62,6 +64,7 @@ def drop_all_but(sql: SqlStore, model: ReadModel, keep: int) -> list[int]:
             cursor.execute(tracking.DELETE_POSITION, (model.name, version))
             cursor.execute(tracking.DELETE_PARKED, (model.name, version))
             cursor.execute(tracking.DELETE_FINGERPRINT, (model.name, version))
+            feeds.forget(cursor, model.name, version)
     return dropped
 
 

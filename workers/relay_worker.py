@@ -2,8 +2,9 @@
 
 Batches of events are sent back to back (a few in flight at once); the relay's position
 moves past a batch only once the broker acknowledged every record of it (``acks=all``,
-idempotent producer, so a retried send is not written twice and one key's records keep
-their order). After a
+idempotent producer, so a retried send is not written twice and one partition's records
+keep their order). Each record goes to its program's partition
+(``infrastructure.kafka.partition_of``). After a
 crash or a broker outage the relay starts again from its stored position: nothing is
 lost, and only what was in flight may be published twice (same ``ce_id``, which
 consumers drop). One relay publishes to a topic at a time (a database lock); another
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from application.integration_events import IntegrationEvent
-from infrastructure.kafka import RelayCursor, record_of
+from infrastructure.kafka import RelayCursor, partition_of, record_of
 from infrastructure.sql import SqlStore
 from workers.projection_worker import Listener
 
@@ -36,7 +37,8 @@ class Producer(Protocol):
     """What the relay needs of ``kafka.KafkaProducer``."""
 
     def send(self, topic: str, *, key: bytes, value: bytes,
-             headers: list[tuple[str, bytes]]) -> Any: ...
+             headers: list[tuple[str, bytes]], partition: int) -> Any: ...
+    def partitions_for(self, topic: str) -> set[int]: ...
     def flush(self, timeout: float | None = None) -> None: ...
     def close(self, timeout: float | None = None) -> None: ...
 
@@ -105,10 +107,12 @@ class Relay:
         events = self.source.integration_feed(after=self._sent, limit=self.batch_size)
         if events:
             futures = []
+            partitions = len(producer.partitions_for(self.topic))
             for event in events:
                 key, value, headers = record_of(event)
                 futures.append(producer.send(self.topic, key=key, value=value,
-                                             headers=headers))
+                                             headers=headers,
+                                             partition=partition_of(event, partitions)))
             self._in_flight.append((events[-1].position, len(events), futures))
             self._sent = events[-1].position
         self._settle(wait=not events or len(self._in_flight) > PIPELINE)
@@ -121,10 +125,13 @@ class Relay:
             position, count, futures = self._in_flight[0]
             if not all(future.is_done for future in futures) and not wait:
                 return
+            last_offsets: dict[int, int] = {}
             for future in futures:
-                future.get(timeout=self.ack_timeout)  # raises if the broker refused it
+                acked = future.get(timeout=self.ack_timeout)  # raises if the broker refused it
+                if acked.offset > last_offsets.get(acked.partition, -1):
+                    last_offsets[acked.partition] = acked.offset
             self._in_flight.popleft()
-            self.cursor.advance(position)
+            self.cursor.advance(position, last_offsets)
             self.published += count
             wait = False
 

@@ -16,6 +16,7 @@ for verb in (serving.serve, projections.project, projections.rebuild, data.demo,
     app.command()(verb)
 app.command("webhooks")(webhooks.webhooks)
 app.command("relay")(relaying.relay)
+app.command("consume")(relaying.consume)
 app.command("hr-events")(relaying.hr_events)
 app.command("erase")(people.erase)
 app.command("subject-access")(people.subject_access)

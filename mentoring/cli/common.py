@@ -18,6 +18,17 @@ from mentoring.settings import Settings
 err = Console(stderr=True, soft_wrap=True)
 
 
+def worker_logging() -> None:
+    """What a long-running worker says about itself, on stderr with the time: its own
+    INFO lines (partitions assigned, versions claimed, relay passes), the Kafka client's
+    warnings only."""
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                                                   "%(message)s")
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Prints an error and returns the exit to raise."""
     err.print(f"[bold red]error:[/] {message}", highlight=False)

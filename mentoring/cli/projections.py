@@ -60,6 +60,8 @@ def print_status(runner: ProjectionRunner) -> None:
     for row in runner.status():
         live = "building" if not row["active"] else "yes" if row["current"] else (
             "yes, outdated: rebuilt when a worker starts")
+        if row["fed"]:
+            live += " (built by `consume`)"
         table.add_row(row["name"], str(row["version"]), live,
                       str(row["position"]), str(row["head"]), str(row["lag"]),
                       str(row["parked"]), row["updated_at"])

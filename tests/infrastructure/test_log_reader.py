@@ -46,6 +46,22 @@ def test_the_fast_path_reads_exactly_what_the_library_selects(runtime: Runtime) 
     assert len(fast) == 5
 
 
+def test_reading_at_positions_returns_those_of_the_topics_asked_in_order(
+        runtime: Runtime) -> None:
+    world = World.open(runtime.service)
+    world.agreed("e1")
+    world.agreed("e2")
+    reader = NotificationReader(runtime.events, runtime.sql)
+    head = reader.head()
+    topics = [get_topic(Relationship.Requested), get_topic(Relationship.ExpectationsSet)]
+    every = reader.read(0, head, topics, 100)
+    wanted = [*[n.id for n in every][::2], head + 5]  # and one beyond the log
+    at = reader.read_at(sorted(wanted), topics)
+    assert [n.id for n in at] == [n.id for n in every][::2]
+    assert [bytes(n.state) for n in at] == [bytes(n.state) for n in every][::2]
+    assert reader.read_at([], topics) == []
+
+
 def test_decoded_events_keep_personal_text_sealed(runtime: Runtime) -> None:
     World.open(runtime.service).request()
     reader = NotificationReader(runtime.events, runtime.sql)

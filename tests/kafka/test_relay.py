@@ -17,12 +17,11 @@ import pytest
 from cloudevents.kafka import KafkaMessage, from_binary
 from kafka import KafkaConsumer
 
-from application.service import MentoringService
 from infrastructure.kafka import RelayCursor, header_map
 from infrastructure.key_vault import KeyEncryptionKey
 from mentoring.bootstrap import Runtime, build_runtime
-from mentoring.demo import DemoProgram
 from mentoring.settings import Settings
+from tests.kafka.streams import demo, many_more_events, relay_until_caught_up, stored
 from workers.relay_worker import PIPELINE
 
 pytestmark = pytest.mark.slow
@@ -33,14 +32,6 @@ def settings(fresh_postgres_url: str, kafka_servers: str, topic: str) -> Setting
     return Settings(database_url=fresh_postgres_url, kafka_bootstrap_servers=kafka_servers,
                     kafka_topic=topic, kafka_partitions=3, database_pool_size=4,
                     key_encryption_key=KeyEncryptionKey.generate())
-
-
-def demo(service: MentoringService, mentees: int = 12) -> None:
-    DemoProgram(service, mentors=4, mentees=mentees, months=6, seed=7).run()
-
-
-def stored(service: MentoringService) -> list[tuple[int, Any]]:
-    return list(service.store.feed(after=0, limit=10**9))
 
 
 def consume(servers: str, topic: str, count: int, seconds: float = 60) -> list[Any]:
@@ -62,22 +53,6 @@ def consume(servers: str, topic: str, count: int, seconds: float = 60) -> list[A
     return records
 
 
-def relay_until_caught_up(runtime: Runtime, seconds: float = 60) -> None:
-    import threading
-
-    worker = runtime.relay(batch_size=200, poll_interval=0.05)
-    thread = threading.Thread(target=worker.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + seconds
-        while worker.status()["lag"] > 0:
-            assert time.monotonic() < deadline, worker.status()
-            time.sleep(0.1)
-    finally:
-        worker.stop()
-        thread.join(timeout=30)
-
-
 def test_every_event_arrives_once_in_order_as_a_valid_cloudevent(
     runtime: Runtime, settings: Settings
 ) -> None:
@@ -97,6 +72,15 @@ def test_every_event_arrives_once_in_order_as_a_valid_cloudevent(
         versions[(record.partition, record.key)].append(int(headers["ce_id"].rsplit(":", 1)[1]))
     assert all(v == sorted(v) for v in versions.values())  # per key, in order
     assert len({key for _, key in versions}) == len(versions)  # one partition per key
+    # A program's events, whatever their aggregate, share a partition in global order.
+    by_partition: dict[int, list[int]] = defaultdict(list)
+    partitions_of: dict[str, set[int]] = defaultdict(set)
+    for record in sorted(records, key=lambda r: (r.partition, r.offset)):
+        headers = header_map(record.headers)
+        by_partition[record.partition].append(int(headers["ce_position"]))
+        partitions_of[headers.get("ce_programid", headers["ce_subject"])].add(record.partition)
+    assert all(p == sorted(p) for p in by_partition.values())
+    assert all(len(p) == 1 for p in partitions_of.values())
 
     for record in records[:50]:
         event = from_binary(KafkaMessage(headers={k: v for k, v in record.headers},
@@ -128,26 +112,6 @@ def test_no_personal_text_is_on_the_topic(runtime: Runtime, settings: Settings) 
     assert personal, "the demo wrote no personal text to look for"
     leaked = [text for text in personal if text.encode() in wire]
     assert leaked == []
-
-
-def many_more_events(service: MentoringService, count: int) -> None:
-    """Progress reports on the demo's active relationships: a long stream to relay."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    active = [r["relationship_id"] for r in
-              (service.relationship(str(e.originator_id)) | {"relationship_id":
-                                                             str(e.originator_id)}
-               for _, e in stored(service) if type(e).__qualname__ == "Relationship.Requested")
-              if r["status"] == "active"]
-    assert active
-
-    def reports(relationship_id: str) -> None:  # one writer per relationship
-        for n in range(count // len(active)):
-            service.report_progress(relationship_id, goal_id=None, note=f"Step {n}",
-                                    actor="test")
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(reports, active))
 
 
 def start_relay(settings: Settings, batch_size: int) -> subprocess.Popen[bytes]:
