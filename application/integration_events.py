@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from application.records import event_data
+from application.records import payload_names
 from domain.base import MentoringCreated, MentoringEvent, aggregate_name, event_name
 from domain.erasure import Erasure
 from domain.external_id import ExternalId
@@ -45,21 +46,29 @@ def integration_event(event: Any, position: int, program_id: str | None) -> Inte
     """The public form of a stored event at ``position`` of the global order."""
     aggregate_id = str(event.originator_id)
     version = event.originator_version
-    personal = set(getattr(type(event), "PERSONAL_FIELDS", ()))
-    data = {
-        name: reference(event, aggregate_id, version, name)
-        if name in personal and value else value
-        for name, value in event_data(event).items()
-    }
+    kind, names, personal = shape(event.__class__)
+    data = {"actor": event.actor}
+    for name in names:
+        value = getattr(event, name)
+        data[name] = (reference(event, aggregate_id, version, name)
+                      if value and name in personal else value)
     return IntegrationEvent(
         id=f"{aggregate_id}:{version}",
-        type=event_type(event),
+        type=kind,
         subject=aggregate_id,
         time=event.timestamp,
         position=position,
         program_id=program_id,
-        data={"actor": event.actor, **data},
+        data=data,
     )
+
+
+@cache
+def shape(kind: type) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    """(CloudEvents type, payload field names, personal field names) of an event class,
+    worked out once per class."""
+    return (f"{TYPE_PREFIX}.{snake_case(kind.__qualname__.split('.')[0])}.{kind.__name__}",
+            payload_names(kind), frozenset(getattr(kind, "PERSONAL_FIELDS", ())))
 
 
 def snake_case(name: str) -> str:

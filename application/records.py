@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from functools import cache
 from typing import Any
 
 from eventsourcing.domain import DomainEventProtocol
@@ -16,11 +17,15 @@ ENVELOPE_FIELDS = frozenset(
 
 def event_data(event: DomainEventProtocol[Any]) -> dict[str, Any]:
     """The event's own fields (its payload), without the envelope."""
-    return {
-        f.name: getattr(event, f.name)
-        for f in fields(event)  # type: ignore[arg-type]
-        if f.name not in ENVELOPE_FIELDS and f.name != "actor"
-    }
+    return {name: getattr(event, name) for name in payload_names(type(event))}
+
+
+@cache
+def payload_names(kind: type) -> tuple[str, ...]:
+    """The names of an event class's own fields, in declaration order (once per class:
+    the relay and the feed ask for every event)."""
+    return tuple(f.name for f in fields(kind)
+                 if f.name not in ENVELOPE_FIELDS and f.name != "actor")
 
 
 def describe_event(event: Any, position: int | None = None) -> dict[str, Any]:
