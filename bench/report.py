@@ -99,11 +99,15 @@ FINDINGS = """
   idempotent `acks=all` producer sending the very same records in the same run. First
   0.66 of raw: each batch was sent, then flushed, so the pipe emptied at every batch;
   decoding also opened every sealed personal field only to replace it by a reference.
-  Now events are decoded sealed (20 us/event read and decode, 5 us encode, against
-  ~135 us per record inside kafka-python's producer) and up to three batches are in
-  flight while the oldest is acknowledged: 0.76. What is left is the producer's own
-  Python cost sharing one interpreter (and two cores) with the reads. Commit-to-Kafka
-  latency (LISTEN/NOTIFY wakes the relay): p99 28 ms at 200 commands/s.
+  Then events were decoded sealed and up to three batches were in flight: 0.76 on one
+  machine, 0.65-0.75 on the next (noisy). Timing the relay's thread showed why: reading
+  and encoding (~20 us/event) shared one interpreter lock with kafka-python's producer
+  (~90 us/record), which is itself the bottleneck. Now a child process reads and encodes
+  the batch after the one being sent (`workers/relay_reader.py`); the relay only sends:
+  0.81, timed from ready to publish (its 0.35 s start: lock, producer, reader process)
+  as the raw producer is timed from made. A program's partition is hashed once (murmur2
+  is pure Python). Commit-to-Kafka latency (LISTEN/NOTIFY wakes the relay): p99 20 ms
+  at 200 commands/s.
 - **Dashboard (issue 13).** Pages are rendered on the server from the API's own route
   functions. First measured at 100,000 relationships: the program page 604 ms p50 and
   the programs page 46 ms, while the API's health answered in 15 ms. Two causes, both

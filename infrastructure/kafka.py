@@ -10,8 +10,9 @@ id>:<version>``, stable across retries), ``ce_source``, ``ce_type``
 global position) and ``ce_programid`` (absent for a person's erasure). CloudEvents
 extension names are lower-case letters and digits only, hence ``programid``.
 
-A record's partition is chosen by its program (``partition_of``), not by its key: all
-the events of one program, whatever their aggregate, share a partition in global order.
+A record's partition is chosen by its program (``partition_owner``, ``partition_for``),
+not by its key: all the events of one program, whatever their aggregate, share a
+partition in global order.
 Per-key order holds as before (an aggregate never changes program), and a consumer group
 that builds program-wide views (``mentoring consume``) sees every program's events in
 the order they happened. The hash is the Java client's default partitioner (murmur2 of
@@ -77,10 +78,10 @@ def record_of(event: IntegrationEvent) -> tuple[bytes, bytes, list[tuple[str, by
     return event.subject.encode(), orjson.dumps(event.data, default=str), headers
 
 
-def partition_of(event: IntegrationEvent, partitions: int) -> int:
-    """The partition of the event's program (of its subject for a person's erasure)."""
-    return partition_for(event.program_id if event.program_id is not None else event.subject,
-                         partitions)
+def partition_owner(event: IntegrationEvent) -> str:
+    """What picks the event's partition: its program (its subject for a person's
+    erasure, which belongs to no program)."""
+    return event.program_id if event.program_id is not None else event.subject
 
 
 def partition_for(owner: str, partitions: int) -> int:

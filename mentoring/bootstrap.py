@@ -165,9 +165,14 @@ class Runtime:
 
         channel = getattr(self.events.recorder, "channel_name", None)
         dsn = self.database.postgres_dsn
+        from workers.relay_reader import ProcessReader
+
         relay = Relay(self.service, self.sql, settings.kafka_topic, producer,
                       batch_size=batch_size, poll_interval=poll_interval,
-                      listener=Listener(dsn, channel) if dsn and channel else None)
+                      listener=Listener(dsn, channel) if dsn and channel else None,
+                      # PostgreSQL: read and encode in a child process (its own connections)
+                      reader=(lambda: ProcessReader(settings, batch_size,
+                                                    "mentoring.relay_reader")) if dsn else None)
         relay.cursor.ensure_schema()
         return relay
 

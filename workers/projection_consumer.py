@@ -2,7 +2,7 @@
 topic's partitions per process.
 
 The relay puts all the events of a program in one partition, in global order
-(``infrastructure.kafka.partition_of``), and every view row belongs to one program (or to
+(``infrastructure.kafka.partition_for``), and every view row belongs to one program (or to
 one aggregate), so processes that own different partitions write different rows and each
 sees its programs' events in the order a rebuild would apply them: the views they build
 together equal a rebuild from the event store.

@@ -1,10 +1,11 @@
 """The Kafka relay: publishes every stored event, in global order, to one topic.
 
-Batches of events are sent back to back (a few in flight at once); the relay's position
+Batches of events are sent back to back (a few in flight at once; on PostgreSQL read and
+encoded a batch ahead by a child process, ``workers/relay_reader.py``); the relay's position
 moves past a batch only once the broker acknowledged every record of it (``acks=all``,
 idempotent producer, so a retried send is not written twice and one partition's records
 keep their order). Each record goes to its program's partition
-(``infrastructure.kafka.partition_of``). After a
+(``infrastructure.kafka.partition_for``). After a
 crash or a broker outage the relay starts again from its stored position: nothing is
 lost, and only what was in flight may be published twice (same ``ce_id``, which
 consumers drop). One relay publishes to a topic at a time (a database lock); another
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from application.integration_events import IntegrationEvent
-from infrastructure.kafka import RelayCursor, partition_of, record_of
+from infrastructure.kafka import RelayCursor, partition_for
 from infrastructure.sql import SqlStore
 from workers.projection_worker import Listener
+from workers.relay_reader import LocalReader, Reader
 
 log = logging.getLogger("workers.relay")
 PIPELINE = 2  # batches sent but not yet acknowledged, at most (plus the one being sent)
@@ -49,9 +52,11 @@ class Relay:
     def __init__(self, source: EventSource, sql: SqlStore, topic: str,
                  producer: Callable[[], Producer], *, batch_size: int = 500,
                  poll_interval: float = 0.2, ack_timeout: float = 30.0,
-                 listener: Listener | None = None) -> None:
+                 listener: Listener | None = None,
+                 reader: Callable[[], Reader] | None = None) -> None:
         self.source, self.sql, self.topic = source, sql, topic
         self.make_producer, self.batch_size = producer, batch_size
+        self.make_reader = reader or (lambda: LocalReader(source.integration_feed, batch_size))
         self.poll_interval, self.ack_timeout = poll_interval, ack_timeout
         self.listener = listener  # PostgreSQL: woken by the event store's NOTIFY
         self.cursor = RelayCursor(sql, topic)
@@ -59,6 +64,8 @@ class Relay:
         self._sent = 0  # the position of the last event handed to the producer
         self._in_flight: deque[tuple[int, int, list[Any]]] = deque()
         self.published = 0  # records acknowledged since start (for status and tests)
+        self._reader: Reader = LocalReader(source.integration_feed, batch_size)
+        self.ready_at: float | None = None
 
     def run(self) -> None:
         """Waits for the relay lock (standby), then publishes until stopped; after an error
@@ -85,6 +92,8 @@ class Relay:
         connection = self.listener.connect() if self.listener is not None else None
         self._sent = self.cursor.position()
         self._in_flight.clear()
+        self._reader = self.make_reader()
+        self.ready_at = time.perf_counter()  # for benchmarks: publishing starts now
         try:
             while not self.stopping.is_set():
                 if not self.publish_once(producer):
@@ -96,6 +105,7 @@ class Relay:
                             pass
             self._settle(wait=True)  # a clean stop leaves nothing to send again
         finally:
+            self._reader.close()
             producer.close(timeout=5)
             if connection is not None:
                 connection.close()
@@ -104,15 +114,14 @@ class Relay:
         """Sends the next batch while earlier ones are being acknowledged (at most
         ``PIPELINE`` batches in flight), and stores the position of every batch whose
         records are all acked, oldest first. False when nothing is new and nothing in flight."""
-        events = self.source.integration_feed(after=self._sent, limit=self.batch_size)
+        events = self._reader.batch_after(self._sent)
         if events:
             futures = []
             partitions = len(producer.partitions_for(self.topic))
             for event in events:
-                key, value, headers = record_of(event)
-                futures.append(producer.send(self.topic, key=key, value=value,
-                                             headers=headers,
-                                             partition=partition_of(event, partitions)))
+                futures.append(producer.send(self.topic, key=event.key, value=event.value,
+                                             headers=event.headers,
+                                             partition=partition_for(event.owner, partitions)))
             self._in_flight.append((events[-1].position, len(events), futures))
             self._sent = events[-1].position
         self._settle(wait=not events or len(self._in_flight) > PIPELINE)

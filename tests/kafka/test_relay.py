@@ -137,18 +137,20 @@ def test_a_killed_relay_loses_nothing_and_a_standby_takes_over(
     runtime: Runtime, settings: Settings
 ) -> None:
     demo(runtime.service, mentees=10)
-    many_more_events(runtime.service, 3000)
+    many_more_events(runtime.service, 5000)
     events = stored(runtime.service)
     head = events[-1][0]
     cursor = RelayCursor(runtime.sql, settings.kafka_topic)
     cursor.ensure_schema()
-    batch = 5
+    batch = 2
     active = start_relay(settings, batch)
     standby = None
     try:
         wait_for_position(cursor, lambda p: p > 0)
         standby = start_relay(settings, batch)  # waits on the relay lock
-        time.sleep(2.0)
+        assert standby.stderr is not None
+        assert b"relaying to" in standby.stderr.readline()  # started: about to wait
+        time.sleep(0.3)
         killed_at = cursor.position()
         active.send_signal(signal.SIGKILL)
         active.wait(timeout=10)
@@ -216,3 +218,37 @@ def test_a_broker_outage_mid_stream_loses_nothing(fresh_postgres_url: str, topic
     print(f"\nbroker stopped at position {stopped_at} of {head}; the relay held at {during}; "
           f"{len(expected)} later events all on the new broker")
     assert expected <= arrived
+
+
+def test_the_reader_process_dying_loses_nothing(runtime: Runtime, settings: Settings) -> None:
+    """On PostgreSQL a child process reads and encodes the batches; if it dies, the pass
+    fails, the relay starts a new one from its stored position, and every event still
+    reaches the topic."""
+    import threading
+
+    from workers.relay_reader import ProcessReader
+
+    demo(runtime.service, mentees=10)
+    many_more_events(runtime.service, 2000)
+    events = stored(runtime.service)
+    head = events[-1][0]
+    relay = runtime.relay(batch_size=20, poll_interval=0.05)
+    publisher = threading.Thread(target=relay.run, daemon=True)
+    publisher.start()
+    try:
+        wait_for_position(relay.cursor, lambda p: p > 0)
+        reader = relay._reader
+        assert isinstance(reader, ProcessReader)
+        killed_at = relay.cursor.position()
+        os.kill(reader._process.pid, signal.SIGKILL)
+        assert killed_at < head, "everything was published before the kill"
+        wait_for_position(relay.cursor, lambda p: p >= head)
+        assert relay._reader is not reader  # a new reader process took over
+    finally:
+        relay.stop()
+        publisher.join(timeout=30)
+    arrived = {header_map(r.headers)["ce_id"] for r in
+               consume(settings.kafka_bootstrap_servers or "", settings.kafka_topic,
+                       len(events))}
+    print(f"\nkilled the reader process at position {killed_at} of {head}")
+    assert arrived == {f"{e.originator_id}:{e.originator_version}" for _, e in events}
