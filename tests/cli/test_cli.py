@@ -194,3 +194,17 @@ def test_replay_stops_at_a_version_or_an_instant(
                              (["--as-of", "2026-01-01T00:00:00"], 2, "give a timezone")):
         done = mentoring("replay", rel, *args, database_url=url, cwd=directory)
         assert done.returncode == code and says in done.stderr, (args, done.stderr)
+
+
+def test_consume_says_what_it_needs_and_refuses_unknown_views(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    done = mentoring("consume", database_url=url, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "MENTORING_KAFKA_BOOTSTRAP_SERVERS" in done.stderr
+    assert "Traceback" not in done.stderr
+    done = mentoring("consume", "no_such_view", database_url=url, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "unknown projection" in done.stderr and "relationship_summaries" in done.stderr
+    done = mentoring("consume", "--status", database_url=url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "`mentoring consume` never ran" in done.stdout
