@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -128,8 +128,12 @@ class HistoryQueries(UseCases):
         """Events after a position in their public form (what webhooks and the relay send:
         personal text only as references), each with its program (None for an erasure,
         which belongs to a person)."""
+        return self.public_forms(self.store.feed(after=after, limit=limit, sealed=True))
+
+    def public_forms(self, events: Iterable[tuple[int, Any]]) -> list[IntegrationEvent]:
+        """(position, event) pairs, personal fields sealed, in their public form."""
         return [integration_event(event, position, self._public_program(event))
-                for position, event in self.store.feed(after=after, limit=limit, sealed=True)]
+                for position, event in events]
 
     def _public_program(self, event: Any) -> str | None:
         kind, program = self._identity(str(self._seen(event).originator_id))

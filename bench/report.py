@@ -100,14 +100,18 @@ FINDINGS = """
   0.66 of raw: each batch was sent, then flushed, so the pipe emptied at every batch;
   decoding also opened every sealed personal field only to replace it by a reference.
   Then events were decoded sealed and up to three batches were in flight: 0.76 on one
-  machine, 0.65-0.75 on the next (noisy). Timing the relay's thread showed why: reading
-  and encoding (~20 us/event) shared one interpreter lock with kafka-python's producer
-  (~90 us/record), which is itself the bottleneck. Now a child process reads and encodes
-  the batch after the one being sent (`workers/relay_reader.py`); the relay only sends:
-  0.81, timed from ready to publish (its 0.35 s start: lock, producer, reader process)
-  as the raw producer is timed from made. A program's partition is hashed once (murmur2
-  is pure Python). Commit-to-Kafka latency (LISTEN/NOTIFY wakes the relay): p99 20 ms
-  at 200 commands/s.
+  machine, 0.65-0.75 on the next. Timing the relay's thread showed why: reading and
+  encoding (~20 us/event) shared one interpreter lock with kafka-python's producer
+  (~90 us/record), itself the bottleneck. Now a child process reads the events table as
+  plain rows and encodes the batch after the one being sent (`workers/relay_reader.py`),
+  the relay only sends, a program's partition is hashed once (murmur2 is pure Python)
+  and up to five batches are in flight. Timed from ready to publish (its ~0.4 s start:
+  lock, producer, reader process) as the raw producer is timed from made: 0.82, 0.76 and
+  0.77 in three full runs, so the 0.8 target is not reliably met here. On two cores the
+  relay's extra work (PostgreSQL, decoding) competes with the broker and the producer for
+  the same CPUs, which the raw producer never does; the raw figure itself moved between
+  10,900 and 12,300 records/s from run to run. Commit-to-Kafka latency (LISTEN/NOTIFY
+  wakes the relay): p99 20-25 ms at 200 commands/s.
 - **Dashboard (issue 13).** Pages are rendered on the server from the API's own route
   functions. First measured at 100,000 relationships: the program page 604 ms p50 and
   the programs page 46 ms, while the API's health answered in 15 ms. Two causes, both

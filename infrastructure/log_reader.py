@@ -29,6 +29,9 @@ SELECT_NOTIFICATIONS = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
     "WHERE notification_id > %s AND notification_id <= %s AND topic = ANY(%s) "
     "ORDER BY notification_id LIMIT %s")
+SELECT_ALL = (
+    "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
+    "WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
 SELECT_AT = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
     "WHERE notification_id = ANY(%s) AND topic = ANY(%s) ORDER BY notification_id")
@@ -67,6 +70,15 @@ class NotificationReader:
         with self.sql.transaction(write=False) as cursor:
             cursor.execute(SELECT_NOTIFICATIONS.format(table=self._table),
                            (after, upto, list(topics), limit))
+            return [RawNotification._make(row) for row in cursor.fetchall()]
+
+    def read_all(self, after: int, limit: int) -> Sequence[Any]:
+        """Up to ``limit`` notifications of every topic after ``after`` (the relay)."""
+        if self._table is None:
+            return self.events.recorder.select_notifications(
+                start=after, limit=limit, inclusive_of_start=False)
+        with self.sql.transaction(write=False) as cursor:
+            cursor.execute(SELECT_ALL.format(table=self._table), (after, limit))
             return [RawNotification._make(row) for row in cursor.fetchall()]
 
     def read_at(self, positions: Sequence[int], topics: Sequence[str]) -> Sequence[Any]:

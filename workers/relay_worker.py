@@ -28,7 +28,7 @@ from workers.projection_worker import Listener
 from workers.relay_reader import LocalReader, Reader
 
 log = logging.getLogger("workers.relay")
-PIPELINE = 2  # batches sent but not yet acknowledged, at most (plus the one being sent)
+PIPELINE = 4  # batches sent but not yet acknowledged, at most (plus the one being sent)
 
 
 class EventSource(Protocol):

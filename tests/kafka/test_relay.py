@@ -252,3 +252,21 @@ def test_the_reader_process_dying_loses_nothing(runtime: Runtime, settings: Sett
                        len(events))}
     print(f"\nkilled the reader process at position {killed_at} of {head}")
     assert arrived == {f"{e.originator_id}:{e.originator_version}" for _, e in events}
+
+
+def test_the_reader_process_reads_what_the_service_would_publish(
+    runtime: Runtime, settings: Settings
+) -> None:
+    """The reader process reads the events table as plain rows: the same public forms, in
+    the same order, as the service's own feed (erasures and personal fields included)."""
+    from mentoring.relay_reader import open_feed
+
+    demo(runtime.service, mentees=6)
+    runtime.service.erase_person("emp-e00001", reason="ticket 7", actor="test")
+    feed, close = open_feed(settings)
+    try:
+        for after in (0, 5, 100):
+            assert feed(after=after, limit=10**6) == runtime.service.integration_feed(
+                after=after, limit=10**6)
+    finally:
+        close()
