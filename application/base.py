@@ -10,7 +10,6 @@ command runs a second time on aggregates read from the store, and that answer st
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -114,7 +113,7 @@ class UseCases:
                 if not conflicts_left:
                     raise
                 conflicts_left -= 1
-                time.sleep(random.uniform(0, CONFLICT_BACKOFF))  # out of lockstep
+                self.store.back_off(random.uniform(0, CONFLICT_BACKOFF))  # out of lockstep
             except DomainError:
                 # A refusal decided on a cached copy may be wrong: another process may
                 # have moved the aggregate on (paused -> resumed, say). The store decides.

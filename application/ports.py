@@ -39,6 +39,11 @@ class EventStorePort(Protocol):
         """Drops any cached copy of the aggregate."""
         ...
 
+    def back_off(self, seconds: float) -> None:
+        """Waits before a command that lost a race is decided again, holding up no other
+        command."""
+        ...
+
     def events_of(self, aggregate_id: UUID, *, gt: int | None = None, lte: int | None = None,
                   desc: bool = False, limit: int | None = None) -> Sequence[Any]:
         """The aggregate's events in version order (or the reverse with ``desc``)."""

@@ -4,11 +4,13 @@ Persistence is chosen by the environment the composition root passes in (SQLite,
 PostgreSQL or the library's in-memory store), never by ``os.environ``. Commands load
 aggregates through an LRU cache, queries bypass it (a cached aggregate holds decrypted
 personal text, which must never be served after its person was erased), and saves go
-through one committer thread (group commit).
+through one committer thread (group commit). A command may run on the event loop
+(``loop_bridge``): whatever reads the database then runs in a worker thread.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from contextlib import suppress
 from copy import deepcopy
@@ -27,6 +29,7 @@ from domain.mentor_profile import MentorProfile
 from domain.program import Program
 from domain.relationship import Relationship
 from infrastructure.group_commit import DirectCommit, GroupCommit
+from infrastructure.loop_bridge import off_loop
 from infrastructure.shredding import Sealer, ShreddingMapper
 
 SNAPSHOT_EVERY = 100
@@ -132,12 +135,18 @@ class EventStore(Application[UUID]):
         if trust_cache and cache is not None:
             with suppress(KeyError):
                 return copy_aggregate(cache.get(aggregate_id)), True
+        return off_loop(self._fetch, aggregate_id)
+
+    def _fetch(self, aggregate_id: UUID) -> tuple[Any, bool] | None:
         try:
             return self.repository.get(aggregate_id, projector_func=mutate_all), False
         except AggregateNotFoundError:
             return None
 
     def read(self, aggregate_id: UUID, version: int | None = None) -> Any | None:
+        return off_loop(self._read, aggregate_id, version)
+
+    def _read(self, aggregate_id: UUID, version: int | None) -> Any | None:
         try:
             return self.reader.get(aggregate_id, version=version, projector_func=mutate_all)
         except AggregateNotFoundError:
@@ -156,20 +165,27 @@ class EventStore(Application[UUID]):
             with suppress(KeyError):
                 self.repository.cache.get(aggregate_id, evict=True)
 
+    def back_off(self, seconds: float) -> None:
+        off_loop(time.sleep, seconds)
+
     def events_of(self, aggregate_id: UUID, *, gt: int | None = None, lte: int | None = None,
                   desc: bool = False, limit: int | None = None) -> Sequence[Any]:
-        return list(self.events.get(aggregate_id, gt=gt, lte=lte, desc=desc, limit=limit))
+        return off_loop(lambda: list(self.events.get(aggregate_id, gt=gt, lte=lte, desc=desc,
+                                                     limit=limit)))
 
     def feed(self, *, after: int, limit: int, sealed: bool = False
              ) -> Sequence[tuple[int, Any]]:
-        notifications = self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False)
+        notifications = off_loop(self.recorder.select_notifications,
+                                 start=after, limit=limit, inclusive_of_start=False)
         mapper = self.mapper
         decode = (mapper.to_sealed_domain_event if sealed and isinstance(mapper, ShreddingMapper)
                   else mapper.to_domain_event)
         return [(n.id, decode(n)) for n in notifications]
 
     def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
+        return off_loop(self._feed_at, positions)
+
+    def _feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
         found = []
         for position in positions:  # each an indexed lookup of one row
             (notification, *_) = self.recorder.select_notifications(
@@ -179,7 +195,7 @@ class EventStore(Application[UUID]):
         return found
 
     def last_position(self) -> int:
-        return self.recorder.max_notification_id() or 0
+        return off_loop(self.recorder.max_notification_id) or 0
 
     def appended(self) -> int:
         return self._appended

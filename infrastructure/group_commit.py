@@ -1,11 +1,12 @@
 """Group commit: concurrent commands share one transaction, so one commit serves many.
 
 The event store serialises writers (a table lock makes commit order = position order),
-so the commit is the write path's bottleneck. Request threads hand their
-aggregates to one committer thread, which saves everything queued in one
-transaction; if that fails, for whatever reason (a conflict, a value the database
-refuses), it saves each command's aggregates on their own, so that only the command
-at fault fails and the others commit.
+so the commit is the write path's bottleneck. Commands hand their aggregates to one
+committer thread, which saves everything queued in one transaction; if that fails, for
+whatever reason (a conflict, a value the database refuses), it saves each command's
+aggregates on their own, so that only the command at fault fails and the others commit.
+Each command waits for its own future: a thread blocks on it, a command on the event
+loop awaits it (``loop_bridge``).
 """
 
 from __future__ import annotations
@@ -13,22 +14,30 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
+from infrastructure.loop_bridge import wait_for
+
 MAX_BATCH = 200
+
+
+def _running() -> Future[int | None]:
+    future: Future[int | None] = Future()
+    future.set_running_or_notify_cancel()  # queued is taken on: no cancelling it
+    return future
 
 
 @dataclass
 class _Pending:
     aggregates: Sequence[Any]
-    done: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
+    done: Future[int | None] = field(default_factory=_running)
     position: int | None = None
 
 
 class GroupCommit:
-    """Saves aggregates in shared transactions; ``save`` blocks until its own commit."""
+    """Saves aggregates in shared transactions; ``save`` returns once its own committed."""
 
     def __init__(self, save: Callable[..., Any]) -> None:
         self._save = save
@@ -42,10 +51,7 @@ class GroupCommit:
         pending = _Pending(aggregates)
         self._ensure_running()
         self._queue.put(pending)
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
-        return pending.position
+        return wait_for(pending.done)
 
     def close(self) -> None:
         with self._lock:
@@ -92,19 +98,20 @@ class GroupCommit:
                     owner.position = max(owner.position or 0, position)
         except Exception as error:
             if len(batch) == 1:
-                batch[0].error = error
+                batch[0].done.set_exception(error)
             else:
                 for pending in batch:
                     for aggregate in pending.aggregates:
                         aggregate.pending_events[:] = pending_events[id(aggregate)]
                 for pending in batch:  # isolate the command at fault
                     self._commit([pending])
-                return
+            return
         except BaseException as error:  # the process is stopping: fail the whole batch
             for pending in batch:
-                pending.error = error
+                pending.done.set_exception(error)
+            return
         for pending in batch:
-            pending.done.set()
+            pending.done.set_result(pending.position)
 
 
 class DirectCommit:

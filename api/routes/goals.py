@@ -16,6 +16,7 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import problems
+from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
 from api.schemas import goals as s
 from api.schemas.common import CommandResult, Created
@@ -34,6 +35,7 @@ def scoped_goal(service: MentoringService, principal: ApiKey, goal_id: str) -> s
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
+@runs_on_loop
 def define_goal(body: s.GoalCreate, command: CreatorDep, service: ServiceDep,
                 response: Response) -> dict[str, Any]:
     """The mentee defines a goal: title, success criteria, target date (status `open`)."""
@@ -56,6 +58,7 @@ def read_goal(goal_id: str, principal: Reader, service: ServiceDep, travel: Time
 
 
 @router.post("/{goal_id}/revisions", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def revise_goal(goal_id: str, body: s.GoalRevision, command: CommandDep,
                 service: ServiceDep, response: Response) -> dict[str, Any]:
     """Revises the title, success criteria or target date, saying why."""
@@ -68,6 +71,7 @@ def revise_goal(goal_id: str, body: s.GoalRevision, command: CommandDep,
 
 
 @router.post("/{goal_id}/progress", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def record_goal_progress(goal_id: str, body: s.GoalProgress, command: CommandDep,
                          service: ServiceDep, response: Response) -> dict[str, Any]:
     """Records how far along the goal is (0 to 100)."""
@@ -79,6 +83,7 @@ def record_goal_progress(goal_id: str, body: s.GoalProgress, command: CommandDep
 
 
 @router.post("/{goal_id}/achieve", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def achieve_goal(goal_id: str, command: CommandDep, service: ServiceDep,
                  response: Response, body: s.GoalAchieve | None = None) -> dict[str, Any]:
     """The success criteria are met (status `achieved`)."""
@@ -90,6 +95,7 @@ def achieve_goal(goal_id: str, command: CommandDep, service: ServiceDep,
 
 
 @router.post("/{goal_id}/abandon", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def abandon_goal(goal_id: str, body: s.GoalAbandon, command: CommandDep,
                  service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee drops the goal (status `abandoned`)."""
@@ -100,6 +106,7 @@ def abandon_goal(goal_id: str, body: s.GoalAbandon, command: CommandDep,
 
 
 @router.post("/{goal_id}/links", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def link_goal(goal_id: str, body: s.GoalLink, command: CommandDep, service: ServiceDep,
               response: Response) -> dict[str, Any]:
     """Ties the goal to a relationship of the same mentee that works on it."""

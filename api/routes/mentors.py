@@ -17,6 +17,7 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import problems
+from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
 from api.schemas.mentors import (
@@ -45,6 +46,7 @@ def scoped_mentor(service: MentoringService, principal: ApiKey, program_id: str,
 
 @router.post("/mentors", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
+@runs_on_loop
 def register_mentor(body: MentorCreate, command: CreatorDep, service: ServiceDep,
                     response: Response) -> dict[str, Any]:
     """Registers a person as a mentor in a program (skills, capacity, monthly minutes)."""
@@ -70,6 +72,7 @@ def read_mentor(program_id: str, person_id: str, principal: Reader, service: Ser
 
 
 @router.patch(MENTOR, response_model=CommandResult, responses=COMMAND_ERRORS)
+@runs_on_loop
 def update_mentor(program_id: str, person_id: str, body: MentorUpdate, command: CommandDep,
                   service: ServiceDep, response: Response) -> dict[str, Any]:
     """Changes the mentor's skills, experience, monthly minutes or bio."""
@@ -82,6 +85,7 @@ def update_mentor(program_id: str, person_id: str, body: MentorUpdate, command: 
 
 
 @router.put(MENTOR + "/capacity", response_model=CommandResult, responses=COMMAND_ERRORS)
+@runs_on_loop
 def change_mentor_capacity(program_id: str, person_id: str, body: CapacityChange,
                            command: CommandDep, service: ServiceDep,
                            response: Response) -> dict[str, Any]:
@@ -94,6 +98,7 @@ def change_mentor_capacity(program_id: str, person_id: str, body: CapacityChange
 
 
 @router.post(MENTOR + "/retire", response_model=CommandResult, responses=COMMAND_ERRORS)
+@runs_on_loop
 def retire_mentor(program_id: str, person_id: str, body: MentorRetire, command: CommandDep,
                   service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentor stops taking new mentees."""

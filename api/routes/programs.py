@@ -18,6 +18,7 @@ from api.deps import (
     read,
 )
 from api.errors import ProblemError, problems
+from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
 from api.schemas.common import CommandResult, Created
 from api.schemas.programs import (
@@ -49,6 +50,7 @@ def scoped_program(service: MentoringService, principal: ApiKey, program_id: str
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 409, 422, 503))
+@runs_on_loop
 def create_program(body: ProgramCreate, command: CreatorDep, service: ServiceDep,
                    response: Response) -> dict[str, Any]:
     """Creates a program (admin, or an integration key not limited to programs)."""
@@ -101,6 +103,7 @@ def read_program(program_id: str, principal: Reader, service: ServiceDep,
 
 
 @router.patch("/{program_id}", response_model=CommandResult, responses=COMMAND_ERRORS)
+@runs_on_loop
 def update_program(program_id: str, body: ProgramUpdate, command: CommandDep,
                    service: ServiceDep, response: Response) -> dict[str, Any]:
     """Renames or redescribes the program."""
@@ -112,6 +115,7 @@ def update_program(program_id: str, body: ProgramUpdate, command: CommandDep,
 
 
 @router.post("/{program_id}/close", response_model=CommandResult, responses=COMMAND_ERRORS)
+@runs_on_loop
 def close_program(program_id: str, body: ProgramClose, command: CommandDep,
                   service: ServiceDep, response: Response) -> dict[str, Any]:
     """Closes the program: no new mentors, relationships or goals start in it."""

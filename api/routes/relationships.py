@@ -16,6 +16,7 @@ from api.deps import (
     not_found_outside,
 )
 from api.errors import problems
+from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
 from api.schemas import relationships as s
 from api.schemas.common import CommandResult, Created
@@ -36,6 +37,7 @@ def scoped(service: MentoringService, principal: ApiKey, relationship_id: str) -
 
 @router.post("", status_code=201, response_model=Created,
              responses=problems(401, 403, 404, 409, 422, 503))
+@runs_on_loop
 def request_relationship(body: s.RelationshipCreate, command: CreatorDep,
                          service: ServiceDep, response: Response) -> dict[str, Any]:
     """A mentee asks a mentor for mentoring, with a personal message (status `requested`)."""
@@ -57,6 +59,7 @@ def read_relationship(relationship_id: str, principal: Reader, service: ServiceD
 
 
 @router.post("/{relationship_id}/accept", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def accept_relationship(relationship_id: str, command: CommandDep, service: ServiceDep,
                         response: Response, body: s.Accept | None = None) -> dict[str, Any]:
     """The mentor accepts: the connection is established (status `active`)."""
@@ -67,6 +70,7 @@ def accept_relationship(relationship_id: str, command: CommandDep, service: Serv
 
 
 @router.post("/{relationship_id}/decline", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def decline_relationship(relationship_id: str, command: CommandDep, service: ServiceDep,
                          response: Response, body: s.Decline | None = None) -> dict[str, Any]:
     """The mentor declines the request (status `declined`)."""
@@ -79,6 +83,7 @@ def decline_relationship(relationship_id: str, command: CommandDep, service: Ser
 
 
 @router.post("/{relationship_id}/withdraw", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def withdraw_request(relationship_id: str, command: CommandDep, service: ServiceDep,
                      response: Response, body: s.Withdraw | None = None) -> dict[str, Any]:
     """The mentee withdraws a request the mentor has not answered (status `withdrawn`)."""
@@ -90,6 +95,7 @@ def withdraw_request(relationship_id: str, command: CommandDep, service: Service
 
 
 @router.put("/{relationship_id}/expectations", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def set_expectations(relationship_id: str, body: s.Expectations, command: CommandDep,
                      service: ServiceDep, response: Response) -> dict[str, Any]:
     """Sets (or renegotiates) cadence, session length, monthly cap, topics, channel, reviews."""
@@ -105,6 +111,7 @@ def set_expectations(relationship_id: str, body: s.Expectations, command: Comman
 
 @router.post("/{relationship_id}/sessions", status_code=201,
              response_model=s.SessionScheduled, responses=ERRORS)
+@runs_on_loop
 def schedule_session(relationship_id: str, body: s.SessionSchedule, command: CommandDep,
                      service: ServiceDep, response: Response) -> dict[str, Any]:
     """Books a session; refused past the mentor's monthly time cap."""
@@ -117,6 +124,7 @@ def schedule_session(relationship_id: str, body: s.SessionSchedule, command: Com
 
 
 @router.post(SESSION + "/held", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def hold_session(relationship_id: str, session_id: str, body: s.SessionHold,
                  command: CommandDep, service: ServiceDep,
                  response: Response) -> dict[str, Any]:
@@ -131,6 +139,7 @@ def hold_session(relationship_id: str, session_id: str, body: s.SessionHold,
 
 
 @router.post(SESSION + "/cancel", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def cancel_session(relationship_id: str, session_id: str, body: s.SessionCancel,
                    command: CommandDep, service: ServiceDep,
                    response: Response) -> dict[str, Any]:
@@ -144,6 +153,7 @@ def cancel_session(relationship_id: str, session_id: str, body: s.SessionCancel,
 
 
 @router.post(SESSION + "/missed", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def miss_session(relationship_id: str, session_id: str, body: s.SessionMiss,
                  command: CommandDep, service: ServiceDep,
                  response: Response) -> dict[str, Any]:
@@ -157,6 +167,7 @@ def miss_session(relationship_id: str, session_id: str, body: s.SessionMiss,
 
 @router.post("/{relationship_id}/feedback", response_model=s.FeedbackRecorded,
              responses=ERRORS)
+@runs_on_loop
 def receive_feedback(relationship_id: str, body: s.FeedbackCreate, command: CommandDep,
                      service: ServiceDep, response: Response) -> dict[str, Any]:
     """Records constructive feedback or praise from one side, optionally on a goal."""
@@ -170,6 +181,7 @@ def receive_feedback(relationship_id: str, body: s.FeedbackCreate, command: Comm
 
 @router.post("/{relationship_id}/feedback/{feedback_id}/acknowledge",
              response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def acknowledge_feedback(relationship_id: str, feedback_id: str, command: CommandDep,
                          service: ServiceDep, response: Response) -> dict[str, Any]:
     """The receiver acknowledges the feedback."""
@@ -181,6 +193,7 @@ def acknowledge_feedback(relationship_id: str, feedback_id: str, command: Comman
 
 
 @router.post("/{relationship_id}/experiences", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def share_experience(relationship_id: str, body: s.Experience, command: CommandDep,
                      service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee shares a challenge, a success or a concern."""
@@ -192,6 +205,7 @@ def share_experience(relationship_id: str, body: s.Experience, command: CommandD
 
 
 @router.post("/{relationship_id}/advice", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def apply_advice(relationship_id: str, body: s.AdviceApplied, command: CommandDep,
                  service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee put a piece of the mentor's advice into practice."""
@@ -203,6 +217,7 @@ def apply_advice(relationship_id: str, body: s.AdviceApplied, command: CommandDe
 
 
 @router.post("/{relationship_id}/progress", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def report_progress(relationship_id: str, body: s.ProgressReport, command: CommandDep,
                     service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee reports progress to the mentor."""
@@ -214,6 +229,7 @@ def report_progress(relationship_id: str, body: s.ProgressReport, command: Comma
 
 
 @router.post("/{relationship_id}/gratitude", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def express_gratitude(relationship_id: str, body: s.Gratitude, command: CommandDep,
                       service: ServiceDep, response: Response) -> dict[str, Any]:
     """The mentee thanks the mentor."""
@@ -225,6 +241,7 @@ def express_gratitude(relationship_id: str, body: s.Gratitude, command: CommandD
 
 
 @router.post("/{relationship_id}/reviews", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def review_relationship(relationship_id: str, body: s.Review, command: CommandDep,
                         service: ServiceDep, response: Response) -> dict[str, Any]:
     """A periodic review: both sides rate the relationship from 1 to 5."""
@@ -237,6 +254,7 @@ def review_relationship(relationship_id: str, body: s.Review, command: CommandDe
 
 
 @router.post("/{relationship_id}/pause", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def pause_relationship(relationship_id: str, command: CommandDep, service: ServiceDep,
                        response: Response, body: s.Pause | None = None) -> dict[str, Any]:
     """Puts an active relationship on hold (status `paused`)."""
@@ -249,6 +267,7 @@ def pause_relationship(relationship_id: str, command: CommandDep, service: Servi
 
 
 @router.post("/{relationship_id}/resume", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def resume_relationship(relationship_id: str, command: CommandDep, service: ServiceDep,
                         response: Response, body: s.Resume | None = None) -> dict[str, Any]:
     """Takes a paused relationship up again (status `active`)."""
@@ -260,6 +279,7 @@ def resume_relationship(relationship_id: str, command: CommandDep, service: Serv
 
 
 @router.post("/{relationship_id}/conclude", response_model=CommandResult, responses=ERRORS)
+@runs_on_loop
 def conclude_relationship(relationship_id: str, body: s.Conclude, command: CommandDep,
                           service: ServiceDep, response: Response) -> dict[str, Any]:
     """Ends the relationship (status `concluded`); it can only be read afterwards."""
