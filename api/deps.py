@@ -109,15 +109,17 @@ DatabaseDep = Annotated[SqlStore, Depends(get_database)]
 WebhooksDep = Annotated[WebhookStore, Depends(get_webhooks)]
 
 
-async def get_principal(
-    keys: KeysDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> ApiKey:
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None
+                       ) -> ApiKey:
     """The API key of the request; 401 without one, or with an unknown or revoked one."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None or not credentials.credentials:
         raise ProblemError(401, "unauthenticated", "send an API key: Authorization: Bearer <key>",
                            headers=challenge)
+    keys = services(request).keys
     seen, principal = keys.recently_seen(credentials.credentials)
     if not seen:  # a database read: off the event loop
         principal = await run_in_threadpool(keys.authenticate, credentials.credentials)
@@ -127,18 +129,28 @@ async def get_principal(
     return principal
 
 
+async def get_principal(request: Request, credentials: Credentials) -> ApiKey:
+    """The API key of the request (401 without a valid one)."""
+    return await authenticate(request, credentials)
+
+
 PrincipalDep = Annotated[ApiKey, Depends(get_principal)]
+
+
+def check_role(principal: ApiKey, roles: tuple[str, ...]) -> ApiKey:
+    """The principal, if it has one of ``roles``; 403 otherwise."""
+    if principal.role not in roles:
+        raise ProblemError(403, "forbidden",
+                           f"the {principal.role} role may not do this "
+                           f"(allowed: {', '.join(roles)})")
+    return principal
 
 
 def require_role(*roles: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency answering 403 unless the principal has one of ``roles``."""
 
     async def checked(principal: PrincipalDep) -> ApiKey:
-        if principal.role not in roles:
-            raise ProblemError(403, "forbidden",
-                               f"the {principal.role} role may not do this "
-                               f"(allowed: {', '.join(roles)})")
-        return principal
+        return check_role(principal, roles)
 
     return checked
 
@@ -193,12 +205,13 @@ def not_found_outside(principal: ApiKey, what: str, resource_id: str,
 IF_MATCH = r'^(\*|(W/)?"[0-9]{1,18}"|[0-9]{1,18})$'
 
 
-async def expected_version(
-    if_match: Annotated[str | None, Header(
-        alias="If-Match", pattern=IF_MATCH,
-        description='Only apply the command at this version: `"3"` (an ETag), `3` or `*`.',
-    )] = None,
-) -> int | None:
+IfMatch = Annotated[str | None, Header(
+    alias="If-Match", pattern=IF_MATCH,
+    description='Only apply the command at this version: `"3"` (an ETag), `3` or `*`.',
+)]
+
+
+def expected_version(if_match: str | None) -> int | None:
     """The version the caller expects (from If-Match), or None for any."""
     if if_match is None or if_match == "*":
         return None
@@ -236,21 +249,29 @@ class CommandContext:
         return Actor(self.principal.actor, role, person)
 
 
+# Commands solve one dependency (and the bearer scheme) instead of a tree of them: each
+# node FastAPI solves costs about as much as a command's own domain logic.
 async def command_context(
-    principal: Writer,
-    version: Annotated[int | None, Depends(expected_version)],
+    request: Request,
+    credentials: Credentials,
+    if_match: IfMatch = None,
     on_behalf_of: OnBehalfOf = None,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandContext:
+    """Who runs the command (an admin or integration key), for whom, at which version."""
     # The Idempotency-Key is handled by the idempotency middleware; it is declared here so
     # that it appears in the OpenAPI document of every command.
     del idempotency_key
-    return CommandContext(principal, version, on_behalf_of)
+    principal = check_role(await authenticate(request, credentials), COMMAND_ROLES)
+    return CommandContext(principal, expected_version(if_match), on_behalf_of)
 
 
-async def create_context(principal: Writer, on_behalf_of: OnBehalfOf = None,
-                   idempotency_key: IdempotencyKey = None) -> CommandContext:
+async def create_context(request: Request, credentials: Credentials,
+                         on_behalf_of: OnBehalfOf = None,
+                         idempotency_key: IdempotencyKey = None) -> CommandContext:
+    """Who creates the resource (an admin or integration key), and for whom."""
     del idempotency_key
+    principal = check_role(await authenticate(request, credentials), COMMAND_ROLES)
     return CommandContext(principal, None, on_behalf_of)
 
 
