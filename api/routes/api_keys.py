@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.deps import Admin, KeysDep, ServiceDep
 from api.errors import ProblemError, problems
+from api.routes import ResourceRouter
 from api.schemas.events import ApiKeyCreate, ApiKeyCreated, ApiKeyPage, ApiKeyPublic
 from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
+router = ResourceRouter(prefix="/v1/api-keys", tags=["api-keys"])
 
 
 def public(key: ApiKey) -> dict[str, Any]:

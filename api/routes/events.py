@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import Reader, ReadModelsDep, ServiceDep
 from api.errors import problems
 from api.feed import feed_page
+from api.routes import ResourceRouter
 from api.schemas.events import EventPage
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = ResourceRouter(prefix="/v1/events", tags=["events"])
 
 
 @router.get("", response_model=EventPage, responses=problems(401, 403, 422, 503))

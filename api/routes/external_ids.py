@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import DashboardReader, ServiceDep, check_program_access
 from api.errors import ProblemError, problems
+from api.routes import ResourceRouter
 from domain.errors import NotFound
 
-router = APIRouter(prefix="/v1/external-ids", tags=["programs"])
+router = ResourceRouter(prefix="/v1/external-ids", tags=["programs"])
 
 
 class ExternalIdPublic(BaseModel):

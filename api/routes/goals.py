@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import (
     CommandDep,
@@ -18,12 +18,13 @@ from api.deps import (
 from api.errors import problems
 from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
+from api.routes import ResourceRouter
 from api.schemas import goals as s
 from api.schemas.common import CommandResult, Created
 from application.service import MentoringService
 from infrastructure.api_keys import ApiKey
 
-router = APIRouter(prefix="/v1/goals", tags=["goals"])
+router = ResourceRouter(prefix="/v1/goals", tags=["goals"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import (
     CommandDep,
@@ -19,6 +19,7 @@ from api.deps import (
 from api.errors import problems
 from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
+from api.routes import ResourceRouter
 from api.schemas.common import CommandResult, Created
 from api.schemas.mentors import (
     CapacityChange,
@@ -31,7 +32,7 @@ from application.base import profile_id
 from application.service import MentoringService
 from infrastructure.api_keys import ApiKey
 
-router = APIRouter(prefix="/v1", tags=["mentors"])
+router = ResourceRouter(prefix="/v1", tags=["mentors"])
 MENTOR = "/programs/{program_id}/mentors/{person_id}"
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 
 from api.deps import DatabaseDep, PlainReadModelsDep, ServiceDep
 from api.errors import ProblemError, problems
+from api.routes import ResourceRouter
 from infrastructure.kafka import relay_positions
 
-router = APIRouter(tags=["ops"])
+router = ResourceRouter(tags=["ops"])
 log = logging.getLogger("api.ops")
 
 

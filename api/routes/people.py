@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
 from api.deps import (
@@ -16,9 +15,10 @@ from api.deps import (
     ServiceDep,
 )
 from api.errors import problems
+from api.routes import ResourceRouter
 from api.schemas.people import Departure, ErasurePublic, ErasureRequest, SubjectAccess
 
-router = APIRouter(prefix="/v1/people", tags=["personal data"])
+router = ResourceRouter(prefix="/v1/people", tags=["personal data"])
 PERSON = "/{person_id}"
 
 

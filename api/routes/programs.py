@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.deps import (
     CommandDep,
@@ -20,6 +20,7 @@ from api.deps import (
 from api.errors import ProblemError, problems
 from api.on_loop import runs_on_loop
 from api.responses import answer, created, state
+from api.routes import ResourceRouter
 from api.schemas.common import CommandResult, Created
 from api.schemas.programs import (
     ProgramClose,
@@ -37,7 +38,7 @@ from projections.queries import (
     page,
 )
 
-router = APIRouter(prefix="/v1/programs", tags=["programs"])
+router = ResourceRouter(prefix="/v1/programs", tags=["programs"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 COMMAND_ERRORS = problems(401, 403, 404, 409, 412, 422, 503)
 

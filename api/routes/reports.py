@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import AfterValidator, AwareDatetime
 
 from api.deps import (
@@ -22,6 +22,7 @@ from api.deps import (
     read,
 )
 from api.errors import ProblemError, problems
+from api.routes import ResourceRouter
 from api.schemas import reports as s
 from application.base import profile_id
 from application.service import MentoringService
@@ -30,7 +31,7 @@ from domain.values import canonical_uuid, require_instant
 from infrastructure.api_keys import ApiKey
 from projections.queries import ReadModels
 
-router = APIRouter(tags=["reports"])
+router = ResourceRouter(tags=["reports"])
 ERRORS = problems(401, 403, 404, 422, 503)
 Limit = Annotated[int, Query(ge=1, le=500, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=500,

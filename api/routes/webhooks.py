@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.deps import ServiceDep, WebhooksDep, Writer, check_program_access
 from api.errors import ProblemError, problems
+from api.routes import ResourceRouter
 from api.schemas.webhooks import (
     DeliveryPage,
     WebhookCreate,
@@ -23,7 +24,7 @@ from domain.errors import NotFound
 from infrastructure.api_keys import ApiKey
 from infrastructure.webhooks import Subscription, WebhookStore
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = ResourceRouter(prefix="/v1/webhooks", tags=["webhooks"])
 READ_ERRORS = problems(401, 403, 404, 422, 503)
 HOOK = "/{webhook_id}"
 
