@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
 from application.ports import WriteConflict
@@ -31,6 +31,7 @@ from domain.relationship import Relationship
 from infrastructure.group_commit import DirectCommit, GroupCommit
 from infrastructure.loop_bridge import off_loop
 from infrastructure.shredding import Sealer, ShreddingMapper
+from infrastructure.transcoding import DateAsISO, OrjsonTranscoder
 
 SNAPSHOT_EVERY = 100
 COMMAND_CACHE_SIZE = 10_000
@@ -75,19 +76,6 @@ def mutate_all(aggregate: Any, events: Any) -> Any:
     return aggregate
 
 
-class DateAsISO(Transcoding):
-    """Stores calendar dates (goal target dates) as ISO text."""
-
-    type = date
-    name = "date_iso"
-
-    def encode(self, obj: date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> date:
-        return date.fromisoformat(data)
-
-
 class EventStore(Application[UUID]):
     """Aggregates in, aggregates and events out; implements ``application.ports.EventStorePort``."""
 
@@ -121,6 +109,11 @@ class EventStore(Application[UUID]):
         settings["AGGREGATE_CACHE_MAXSIZE"] = str(COMMAND_CACHE_SIZE)
         settings.update(env or {})
         return Environment(name, settings)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = OrjsonTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
