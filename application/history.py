@@ -136,14 +136,14 @@ class HistoryQueries(UseCases):
                 for position, event in events]
 
     def _public_program(self, event: Any) -> str | None:
-        kind, program = self._identity(str(self._seen(event).originator_id))
+        kind, program = self._identity(self._seen(event).originator_id)
         return None if kind == "Erasure" else program
 
     def last_position(self) -> int:
         """The position of the newest stored event (0 when there is none)."""
         return self.store.last_position()
 
-    def _identity(self, aggregate_id: str) -> tuple[str, str]:
+    def _identity(self, aggregate_id: str | UUID) -> tuple[str, str]:
         """(type, program) of an aggregate, from its first event; cached: neither changes."""
         uuid = parse_id(aggregate_id)
         known = self._identities.get(uuid)
