@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.http_protocol import ProblemHttpProtocol
-from mentoring.bootstrap import build_runtime
+from mentoring.bootstrap import build_runtime, freeze_start_up
 from mentoring.settings import Settings
 
 
@@ -17,4 +17,5 @@ def create() -> FastAPI:
     runtime = build_runtime(settings)
     app = runtime.api()
     app.router.add_event_handler("shutdown", runtime.close)
+    freeze_start_up()
     return app

@@ -6,6 +6,7 @@ module. The API and the workers receive the parts they need, never this module.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -277,6 +278,16 @@ def build_runtime(settings: Settings) -> Runtime:
         raise
     assert isinstance(events.sealer, KeyVault)
     return Runtime(settings, sql, events, MentoringService(events, events.sealer))
+
+
+def freeze_start_up() -> None:
+    """Takes what a long-running process built at start-up (modules, the app and its
+    schemas, the wiring) out of the garbage collector's scans, just before it serves.
+
+    Those objects live as long as the process, yet every full collection walked all of
+    them again: a tenth of an HTTP command's CPU time, and more of the relay's."""
+    gc.collect()
+    gc.freeze()
 
 
 def ensure_topic(servers: str, topic: str, partitions: int, replication: int) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from application.integration_events import IntegrationEvent
 from infrastructure.log_reader import NotificationReader
 from infrastructure.shredding import ShreddingMapper
-from mentoring.bootstrap import build_runtime
+from mentoring.bootstrap import build_runtime, freeze_start_up
 from mentoring.settings import Settings
 from workers.relay_reader import Feed, serve
 
@@ -32,6 +32,7 @@ def open_feed(settings: Settings) -> tuple[Feed, Callable[[], None]]:
         rows: Any = reader.read_all(after, limit)
         return runtime.service.public_forms((row.id, decode(row)) for row in rows)
 
+    freeze_start_up()
     return feed, runtime.close
 
 

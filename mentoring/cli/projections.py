@@ -19,6 +19,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from mentoring.bootstrap import freeze_start_up
 from mentoring.cli.common import err, fail, runtime
 from projections.catalog import NAMES, READ_MODELS
 from projections.runner import ProjectionRunner, select
@@ -50,6 +51,7 @@ def project(
             signal.signal(signum, lambda *_: worker.stopping.set())
         err.print(f"projecting {', '.join(m.name for m in models)} "
                   f"({parts.sql.kind}); stop with SIGTERM or Ctrl-C", highlight=False)
+        freeze_start_up()
         worker.run()
         err.print("stopped after the last committed batch", highlight=False)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from infrastructure.database import ConfigurationError
+from mentoring.bootstrap import freeze_start_up
 from mentoring.cli.common import err, fail, runtime, worker_logging
 from projections.catalog import NAMES, READ_MODELS
 from projections.feeds import FeedMismatch
@@ -46,6 +47,7 @@ def relay(
         err.print(f"relaying to {parts.settings.kafka_topic} at "
                   f"{parts.settings.kafka_bootstrap_servers}; stop with SIGTERM or Ctrl-C",
                   highlight=False)
+        freeze_start_up()
         worker.run()
         err.print(f"stopped; {worker.published} events published in this run",
                   highlight=False)
@@ -64,6 +66,7 @@ def hr_events() -> None:
             signal.signal(signum, lambda *_: worker.stop())
         err.print(f"consuming {parts.settings.hr_topic} as {parts.settings.hr_group_id}; "
                   f"stop with SIGTERM or Ctrl-C", highlight=False)
+        freeze_start_up()
         worker.run()
         err.print(f"stopped: {worker.applied} applied, {worker.skipped} repeats skipped, "
                   f"{worker.dead} to the dead-letter topic", highlight=False)
@@ -112,6 +115,7 @@ def consume(
                   f"into {', '.join(m.name for m in models)}; stop with SIGTERM or Ctrl-C",
                   highlight=False)
         try:
+            freeze_start_up()
             worker.run()
         except FeedMismatch as error:
             raise fail(str(error), 1) from None

@@ -12,6 +12,7 @@ import typer
 from infrastructure.api_keys import ROLES, KeyStore
 from infrastructure.kek_file import load_or_create
 from infrastructure.key_vault import KeyVault
+from mentoring.bootstrap import freeze_start_up
 from mentoring.cli.common import fail, load_settings, runtime
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -74,6 +75,7 @@ def serve(
             parts.start_embedded_webhooks()
         protocol = ProblemHttpProtocol.with_header_timeout(
             parts.settings.http_header_timeout_seconds)
+        freeze_start_up()
         uvicorn.run(api, host=host, port=port, log_level=log_level, http=protocol,
                     timeout_keep_alive=5, limit_concurrency=limit_concurrency)
 

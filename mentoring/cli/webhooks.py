@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from mentoring.bootstrap import freeze_start_up
 from mentoring.cli.common import err, runtime
 
 
@@ -22,5 +23,6 @@ def webhooks(
             signal.signal(signum, lambda *_: dispatcher.stopping.set())
         err.print(f"delivering webhooks ({parts.sql.kind}); stop with SIGTERM or Ctrl-C",
                   highlight=False)
+        freeze_start_up()
         dispatcher.run()
         err.print("stopped", highlight=False)
