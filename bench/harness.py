@@ -17,7 +17,7 @@ import psycopg
 from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
 
-SIZES = {
+SIZES: dict[str, dict[str, float]] = {
     # name: (write seconds, time-travel events, rebuild events, lag seconds, read relationships)
     "tiny": {"write_seconds": 0.5, "clients": 4, "history": 300, "rebuild_events": 2_000,
              "lag_seconds": 1.0, "lag_rate": 50, "relationships": 200, "queries": 30, "runs": 1,

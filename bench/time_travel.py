@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bench.harness import Figure, percentile, runtime_on
+from domain.relationship import Relationship
 from mentoring.bootstrap import Runtime
 
 START = datetime(2020, 1, 1, tzinfo=UTC)
@@ -26,7 +27,7 @@ def long_relationship(runtime: Runtime, events: int) -> str:
         version = service.relationship(rel.id)["version"]
         if version >= events:
             return rel.id
-        aggregate = runtime.events.repository.get(service_id(rel.id))
+        aggregate: Relationship = runtime.events.repository.get(service_id(rel.id))
         for _ in range(min(500, events - version)):
             at += timedelta(minutes=1)
             aggregate.report_progress(note="Led the review", goal_id=None, actor="bench", at=at)

@@ -55,7 +55,10 @@ def raw_insert_rate(url: str, clients: int, seconds: float) -> float:
 
     def work(_: int) -> Callable[[], None]:
         conn = psycopg.connect(url, autocommit=True)
-        return lambda: conn.execute(RAW_INSERT, (STATE,)) and None
+
+        def insert() -> None:
+            conn.execute(RAW_INSERT, (STATE,))
+        return insert
 
     return run_clients(clients, seconds, work)
 
