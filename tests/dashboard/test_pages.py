@@ -155,6 +155,15 @@ def test_log_in_never_redirects_to_another_site(browser_client: TestClient) -> N
         assert answer.headers.get("location", "/dashboard") == "/dashboard"
 
 
+def test_the_log_in_form_takes_any_next_and_keeps_only_a_page_path(
+        browser_client: TestClient) -> None:
+    for target in ("https://evil.example/", "/dashboard" + "x" * 600, "/dashboard/programs"):
+        form = browser_client.get("/dashboard/login", params={"next": target})
+        assert form.status_code == 200, form.text
+        kept = target if target == "/dashboard/programs" else "/dashboard"
+        assert f'name="next" value="{kept}"' in form.text
+
+
 def test_hostile_ids_and_values_answer_pages_not_crashes(browser_client: TestClient) -> None:
     log_in(browser_client)
     for path, status in (("/dashboard/relationships/not-a-uuid", 404),
