@@ -47,9 +47,17 @@ FINDINGS = """
   request, 703/s against the peer's 1,268/s (0.55). What is left is framework work the
   peer also does but spread over more routes and three middlewares (routing ~9%,
   dependency solving ~18%), the one hop to run the command off the event loop (~13%),
-  and group commit's hand-off; an `async` command path would remove the hop but touches
-  every use case. `serve --workers 2` gives 1,053/s, 0.83 of the one-process peer (the
-  peer would scale with processes too).
+  and group commit's hand-off. `serve --workers 2` gave 1,053/s.
+  Then (issue 14 again), CPU per command of the server process from /proc under the same
+  load, each step measured: command endpoints run on the event loop instead of the
+  thread pool, their unchanged bodies in a greenlet that suspends while the loop awaits
+  the group commit's future (reads of the store go to a worker thread), 0.92 -> 0.72 ms;
+  a command's private copy of a cached aggregate made without `deepcopy` (6 us instead
+  of 25-60), 0.67 ms; the command context solved as one dependency instead of seven,
+  0.64 ms; routers that skip a path outside their prefix; `gc.freeze()` of everything
+  built at start-up (each full collection walked the app, its schemas and the wiring),
+  0.59 ms; and no pool ping before each group commit (a third of the committer's wall
+  time; the library retries a dead connection's statement on a fresh one).
 - **Projection rebuild.** The three models were first rebuilt one after another, each
   re-reading and decoding the log (~7k events/s at 107k events, ~11k/s at 1M). Now
   `mentoring rebuild NAME [NAME...]` (`ProjectionRunner.rebuild_many`) reads and decodes
@@ -106,12 +114,20 @@ FINDINGS = """
   plain rows and encodes the batch after the one being sent (`workers/relay_reader.py`),
   the relay only sends, a program's partition is hashed once (murmur2 is pure Python)
   and up to five batches are in flight. Timed from ready to publish (its ~0.4 s start:
-  lock, producer, reader process) as the raw producer is timed from made: 0.82, 0.76 and
-  0.77 in three full runs, so the 0.8 target is not reliably met here. On two cores the
-  relay's extra work (PostgreSQL, decoding) competes with the broker and the producer for
-  the same CPUs, which the raw producer never does; the raw figure itself moved between
-  10,900 and 12,300 records/s from run to run. Commit-to-Kafka latency (LISTEN/NOTIFY
-  wakes the relay): p99 20-25 ms at 200 commands/s.
+  lock, producer, reader process) as the raw producer is timed from made: 0.76-0.82.
+  CPU per event of each process (from /proc) then showed what was left. (1) The
+  benchmark itself: it ran the relay as a thread of its own process, which held every
+  event and record of the run and polled the relay's table every 2 ms; each gen-2
+  collection walked the benchmark's data and each poll took the interpreter lock from
+  the relay, while the raw producer sat in `flush`. Now each runs in a fresh process, as
+  the relay does when deployed, and the end is seen from the relay's own count. (2)
+  kafka-python checksums each record batch with CRC32C in pure Python unless the
+  `crc32c` package is installed: over half of the producer's CPU. With it (the
+  `kafka-python[crc32c]` extra) the relay went from ~7,300 to ~12,900 events/s and the
+  raw producer gained as much (ratio 0.70: what the relay adds now weighed more). (3)
+  `gc.freeze()` once the relay and its reader are wired (+5%). (4) The reader decodes
+  with orjson and looks programs up by UUID: 19.5 -> 12-14 us an event. Commit-to-Kafka
+  latency (LISTEN/NOTIFY wakes the relay): p99 20-25 ms at 200 commands/s.
 - **Dashboard (issue 13).** Pages are rendered on the server from the API's own route
   functions. First measured at 100,000 relationships: the program page 604 ms p50 and
   the programs page 46 ms, while the API's health answered in 15 ms. Two causes, both
