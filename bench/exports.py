@@ -41,7 +41,7 @@ def parquet_export(url: str, target: Path, fmt: str = "parquet") -> tuple[int, f
         source = history.source("events")
         started = time.perf_counter()
         with target.open("wb") as out:
-            count = write(source.rows(Filters(), lambda _: None), source.columns, out, fmt)
+            count = write(source, Filters(), out, fmt)
         return count, time.perf_counter() - started
 
 
