@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from mentoring.bootstrap import Runtime
 
-READ_BATCH = 10_000
+READ_BATCH = 5_000
 EVENT_COLUMNS = ("position", "aggregate", "aggregate_id", "program_id", "version", "type",
                  "occurred_at", "actor", "on_behalf_of", "summary", "data")
 
@@ -168,9 +168,12 @@ class EventLog:
             keep = kept_topics.get(topic)
             if keep is None:
                 keep = kept_topics[topic] = self._keeps_topic(filters, topic)
-            if not keep:
-                continue
             known = self._known.get(aggregate_id)
+            if not keep:
+                if known is None and version == 1:  # learnt now, not read back later
+                    self._identify(aggregate_id, self.decoder.decode(
+                        UUID(aggregate_id), version, topic, state))
+                continue
             if known is not None and wanted_program is not None and known[1] != wanted_program:
                 continue
             event = self.decoder.decode(known[0] if known else UUID(aggregate_id), version,

@@ -147,3 +147,18 @@ def test_the_history_has_what_the_paths_must_agree_on(history_url: str) -> None:
         assert file.schema_arrow.field("occurred_at").type == pa.timestamp("us", tz="UTC")
         assert file.metadata.row_group(0).column(0).compression == "ZSTD"
         assert history.events_table().equals(arrow_table(EVENT_SCHEMA, rows))
+
+
+@pytest.mark.parametrize("history_url", ["sqlite"], indirect=True)
+def test_a_filtered_export_reads_no_first_event_back(history_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Programs come from first events seen in passing, even those the filters drop:
+    never one read per aggregate (there are thousands)."""
+    with History.open(history_url) as history:
+        reads: list[object] = []
+        events_of = history.service.store.events_of
+        monkeypatch.setattr(history.service.store, "events_of",
+                            lambda *args, **kw: reads.append(args) or events_of(*args, **kw))
+        held = list(history.events(types=["SessionHeld"]))
+        mine = list(history.events(program_id=held[0]["program_id"], types=["Reviewed"]))
+        assert held and mine and reads == []
