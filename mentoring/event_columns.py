@@ -48,7 +48,7 @@ class Kind(NamedTuple):
 def paused_cycle_collection() -> Iterator[None]:
     """Pauses the cycle collector while a batch is decoded.
 
-    A batch is tens of thousands of new dicts and events, all alive until the batch is
+    A batch is thousands of new events with their dicts, all alive until the batch is
     written: the collector's passes scan them again and again (measured: decoding took
     twice as long) to find nothing, since events hold no cycles. Reference counting
     frees each batch; the collector runs again between batches."""
