@@ -102,6 +102,11 @@ class HistoryQueries(UseCases):
             self._remember(event.originator_id, event)
         return event
 
+    def identity_from(self, first: Any) -> tuple[str, str]:
+        """(type, program) of an aggregate, learnt from its first event (as ``feed`` does
+        in passing, for readers of the log that decode it themselves)."""
+        return self._remember(first.originator_id, first)
+
     def feed_at(self, positions: list[int]) -> list[dict[str, Any]]:
         """The events at these positions of the global order, as plain data."""
         return [describe_event(event, position=position)

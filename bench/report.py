@@ -140,14 +140,27 @@ FINDINGS = """
 - **Parquet export (issue 13).** The baseline copies stored rows as bytes (COPY runs at
   several hundred thousand rows/s); the export decodes every event, opens its sealed
   personal fields with each person's key, names its program and summary, and types
-  the columns: 22,000 events/s in one Python process against 477,000 rows/s of COPY
-  (0.05; the Parquet file is 13 times smaller than the COPY text). In a profile of
-  40,000 events the program of each aggregate cost one read per aggregate (1.6 s of
-  4.5): it is now read off the aggregate's first event. What remains is per event in
-  Python: decoding, opening sealed fields (a key read per person and cache period),
-  the summary, building Arrow rows. Closing the gap needs a columnar path (PostgreSQL
-  extracting the JSON fields inside COPY, Arrow parsing them), which would have to
-  leave personal text sealed: not built.
+  the columns: first 22,000 events/s in one Python process against 477,000 rows/s of
+  COPY (0.05; the Parquet file is 13 times smaller than the COPY text), after each
+  aggregate's program came off its first event instead of a read per aggregate (1.6 s
+  of 4.5 in a profile of 40,000 events). A profile then put the 45 us an event into
+  one key read per person and cache period (a third), the
+  library's select and dict rows, the mapper's `json` decode with a hook per object,
+  `describe_event`, and a dict per row for Arrow. Now the export reads rows in bulk
+  (plain tuples, binary results), decodes each with orjson into the mapper's own
+  objects (`infrastructure/event_decoder.py`; upcasts and anything unusual left to the
+  mapper), opens a batch's sealed fields with one look-up of keys (same cache period),
+  filters types before decoding, pauses the cycle collector while a batch is decoded
+  (it doubled decoding), reads the next rows and compresses the last row group in
+  threads, and builds Arrow arrays from the columns; JSON lines and CSV are
+  byte-identical to before (a test compares every format and filter with describing
+  each event of the feed). ~105,000 events/s, 0.2-0.25 of COPY (JSON lines 23,500 ->
+  69,000/s). The target is missed: what has to happen to each event in Python (parse,
+  revive typed values, make the event, AES-GCM per sealed field, the domain's summary,
+  the `data` JSON, Arrow) is about 6.5 us on one core, 0.3 of COPY at best. A columnar
+  path in PostgreSQL would save only the parse (summary, opening and `data` stay in
+  Python); two pre-started processes exporting half each to separate files reached
+  0.36-0.40, before any merge or process start (docs/decisions.md, "Exports").
 - **Time travel.** Snapshots every 100 events bound a load to one snapshot plus at most
   99 events; "as of an instant" is a binary search on event times (about 14 indexed
   single-row reads) followed by that load.

@@ -32,6 +32,11 @@ SELECT_NOTIFICATIONS = (
 SELECT_ALL = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
     "WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
+# An export's read: ids as text (the reader keeps each aggregate's UUID once), states as
+# raw bytes (binary results: no hex text to decode).
+SELECT_STORED = (
+    "SELECT notification_id, originator_id::text, originator_version, topic, state "
+    "FROM {table} WHERE notification_id > %s ORDER BY notification_id LIMIT %s")
 SELECT_AT = (
     "SELECT notification_id, originator_id, originator_version, topic, state FROM {table} "
     "WHERE notification_id = ANY(%s) AND topic = ANY(%s) ORDER BY notification_id")
@@ -80,6 +85,18 @@ class NotificationReader:
         with self.sql.transaction(write=False) as cursor:
             cursor.execute(SELECT_ALL.format(table=self._table), (after, limit))
             return [RawNotification._make(row) for row in cursor.fetchall()]
+
+    def stored_after(self, after: int, limit: int) -> list[tuple[int, str, int, str, bytes]]:
+        """Up to ``limit`` stored events after a position, as plain (position, aggregate
+        id, version, topic, state) tuples, for decoding in bulk (an export)."""
+        if self._table is None:
+            return [(n.id, str(n.originator_id), n.originator_version, n.topic, n.state)
+                    for n in self.events.recorder.select_notifications(
+                        start=after, limit=limit, inclusive_of_start=False)]
+        with self.sql.transaction(write=False) as cursor:
+            cursor.execute(SELECT_STORED.format(table=self._table), (after, limit),
+                           binary=True)
+            return cursor.fetchall()
 
     def read_at(self, positions: Sequence[int], topics: Sequence[str]) -> Sequence[Any]:
         """The notifications of ``topics`` at these positions (sorted), in order."""

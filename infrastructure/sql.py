@@ -173,9 +173,14 @@ class TranslatingCursor:
     def __init__(self, cursor: Any, store: SqlStore) -> None:
         self._cursor, self._store = cursor, store
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> TranslatingCursor:
+    def execute(self, statement: str, params: Sequence[Any] = (), *,
+                binary: bool = False) -> TranslatingCursor:
+        """Runs a statement; ``binary`` (PostgreSQL) asks for results in binary form."""
         with missing_tables_named():
-            self._cursor.execute(self._store.sql(statement), params)
+            if binary:
+                self._cursor.execute(self._store.sql(statement), params, binary=True)
+            else:
+                self._cursor.execute(self._store.sql(statement), params)
         return self
 
     def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> None:

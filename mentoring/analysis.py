@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from application.integration_events import TYPE_PREFIX, snake_case
-from domain.errors import InvalidValue
-from domain.values import require_uuid
 from mentoring.bootstrap import Runtime, build_runtime
+from mentoring.event_columns import EVENT_COLUMNS as EVENT_COLUMNS  # the events' columns
+from mentoring.event_columns import EventLog
+from mentoring.export_filters import ExportError as ExportError  # where it always was
+from mentoring.export_filters import Filters as Filters
+from mentoring.export_filters import instant
 from mentoring.settings import Settings
 from projections.catalog import BY_NAME, READ_MODELS
 from projections.sql import Table, iso
@@ -38,8 +40,6 @@ if TYPE_CHECKING:
     import pyarrow
 
 BATCH = 2000
-EVENT_COLUMNS = ("position", "aggregate", "aggregate_id", "program_id", "version", "type",
-                 "occurred_at", "actor", "on_behalf_of", "summary", "data")
 # Short names for each read model's main table; every table is also ``model.table``.
 MAIN_TABLES = {
     "relationship_summaries": "relationship_summaries",
@@ -50,65 +50,6 @@ MAIN_TABLES = {
     "mentor_directory": "directory_mentors",
     "program_feed": "program_feed",
 }
-
-
-class ExportError(ValueError):
-    """A source, filter or format that cannot be exported, said plainly."""
-
-
-def instant(field: str, value: datetime | str | None) -> datetime | None:
-    """An aware datetime from a datetime or an ISO-8601 text with a timezone."""
-    if value is None or isinstance(value, datetime):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise ExportError(f"{field}: give a timezone")
-        return value
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ExportError(f"{field}: not an ISO-8601 instant: {value[:60]!r}") from None
-    if parsed.tzinfo is None:
-        raise ExportError(f"{field}: give a timezone (e.g. Z or +01:00): {value[:60]!r}")
-    return parsed
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which rows to keep: a program, a time range ``[since, until)``, event types.
-
-    A type is an event name (``SessionHeld``) or its CloudEvents type
-    (``mentoring.relationship.SessionHeld``)."""
-
-    program_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    types: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, program_id: str | None = None, since: datetime | str | None = None,
-           until: datetime | str | None = None, types: Iterable[str] = ()) -> Filters:
-        if program_id is not None:
-            try:
-                program_id = require_uuid("program", program_id)
-            except InvalidValue as error:
-                raise ExportError(error.detail) from None
-        names = frozenset(t.strip() for t in types if t.strip())
-        start, end = instant("since", since), instant("until", until)
-        if start is not None and end is not None and end <= start:
-            raise ExportError("until must be after since")
-        return cls(program_id, start, end, names)
-
-    def keeps_type(self, aggregate: str, name: str) -> bool:
-        """``aggregate`` as events name it (``MentorProfile``)."""
-        return not self.types or name in self.types or \
-            f"{TYPE_PREFIX}.{snake_case(aggregate)}.{name}" in self.types
-
-    def keeps_time(self, at: datetime) -> bool:
-        return (self.since is None or at >= self.since) and \
-            (self.until is None or at < self.until)
-
-    @property
-    def by_time_or_type(self) -> bool:
-        return bool(self.since or self.until or self.types)
 
 
 @dataclass(frozen=True)
@@ -148,6 +89,9 @@ class Source:
     columns: list[Column]
     rows: Callable[[Filters, Callable[[int], None]], Iterator[dict[str, Any]]]
     total: Callable[[], int | None]
+    # The rows as Arrow batches built column by column, where a source can (events).
+    batches: Callable[[Filters, Callable[[int], None]], Iterator[pyarrow.RecordBatch]] | None \
+        = None
 
 
 class History:
@@ -157,6 +101,7 @@ class History:
         self.runtime = runtime
         self.service = runtime.service
         self.views = runtime.read_models()
+        self.log = EventLog(runtime)
 
     @classmethod
     def open(cls, database_url: str | None = None) -> History:
@@ -196,7 +141,11 @@ class History:
                        ) -> Iterator[dict[str, Any]]:
                 return self._event_rows(filters, progress, after=after)
 
-            return Source("events", EVENT_SCHEMA, events, self.service.last_position)
+            def batches(filters: Filters, progress: Callable[[int], None]
+                        ) -> Iterator[pyarrow.RecordBatch]:
+                return self._event_batches(filters, progress, after=after)
+
+            return Source("events", EVENT_SCHEMA, events, self.service.last_position, batches)
         model_name, _, table_name = name.partition(".")
         if not table_name:
             table_name = MAIN_TABLES.get(model_name, "")
@@ -243,9 +192,15 @@ class History:
 
     # ---- Arrow and pandas ----------------------------------------------------------
 
-    def events_table(self, **filters: Any) -> pyarrow.Table:
+    def events_table(self, *, program_id: str | None = None,
+                     since: datetime | str | None = None, until: datetime | str | None = None,
+                     types: Iterable[str] = (), after: int = 0) -> pyarrow.Table:
         """``events()`` as an Arrow table (``data`` as JSON text)."""
-        return arrow_table(EVENT_SCHEMA, self.events(**filters))
+        import pyarrow as pa
+
+        batches = self._event_batches(Filters.of(program_id, since, until, types),
+                                      lambda _: None, after=after)
+        return pa.Table.from_batches(list(batches), schema=arrow_schema(EVENT_SCHEMA))
 
     def view_table(self, name: str, **filters: Any) -> pyarrow.Table:
         """A read model's rows as an Arrow table (JSON columns as JSON text)."""
@@ -268,26 +223,18 @@ class History:
 
     def _event_rows(self, filters: Filters, progress: Callable[[int], None], *,
                     after: int = 0) -> Iterator[dict[str, Any]]:
-        position = after
-        while True:
-            batch = self.service.feed(after=position, limit=BATCH)
-            if not batch:
-                return
-            for record in batch:
-                if not filters.keeps_type(record["aggregate"], record["type"]) or \
-                        not filters.keeps_time(record["occurred_at"]):
-                    continue
-                program = self.program_of(record["aggregate_id"])
-                if filters.program_id is not None and program != filters.program_id:
-                    continue
-                yield {"position": record["position"], "aggregate": record["aggregate"],
-                       "aggregate_id": record["aggregate_id"], "program_id": program,
-                       "version": record["version"], "type": record["type"],
-                       "occurred_at": record["occurred_at"], "actor": record["actor"],
-                       "on_behalf_of": record["on_behalf_of"], "summary": record["summary"],
-                       "data": record["data"]}
-            progress(batch[-1]["position"] - position)
-            position = batch[-1]["position"]
+        for columns in self.log.batches(filters, after=after):
+            yield from columns.rows()
+            progress(columns.scanned)
+
+    def _event_batches(self, filters: Filters, progress: Callable[[int], None], *,
+                       after: int = 0) -> Iterator[pyarrow.RecordBatch]:
+        """The same events as Arrow batches, built column by column (no row dicts)."""
+        schema = arrow_schema(EVENT_SCHEMA)
+        for columns in self.log.batches(filters, after=after, data_text=json_text):
+            if len(columns):
+                yield columns.arrow(schema)
+            progress(columns.scanned)
 
     def _table_rows(self, model: str, table: Table, filters: Filters,
                     progress: Callable[[int], None]) -> Iterator[dict[str, Any]]:
@@ -331,9 +278,14 @@ def arrow_schema(columns: Sequence[Column]) -> pyarrow.Schema:
     return pa.schema([pa.field(c.name, types[c.kind]) for c in columns])
 
 
+def json_text(value: Any) -> str:
+    """A JSON column's value as Arrow and CSV carry it."""
+    return orjson.dumps(value, default=str).decode()
+
+
 def flat(columns: Sequence[Column], row: dict[str, Any]) -> dict[str, Any]:
     """A row as Arrow and CSV take it: JSON columns as JSON text."""
-    return {c.name: (orjson.dumps(row[c.name], default=str).decode()
+    return {c.name: (json_text(row[c.name])
                      if c.kind == "json" and row[c.name] is not None else row[c.name])
             for c in columns}
 

@@ -127,8 +127,9 @@ def export(
     """Streams events, a read model or the audit trail as JSON lines, CSV or Parquet,
     filtered by program, time range and event type, with a progress bar on stderr.
     A file is written whole or not at all."""
-    from mentoring.analysis import ExportError, Filters, History
+    from mentoring.analysis import History
     from mentoring.cli.exporting import FORMATS, write
+    from mentoring.export_filters import ExportError, Filters
 
     if fmt not in FORMATS:
         raise fail(f"--format must be jsonl, csv or parquet, got {fmt!r}", 2)
@@ -161,19 +162,17 @@ def export(
                                          else max(total - after, 0),
                                          unit="positions" if total is not None else "read",
                                          rows=0)
-                written = 0
+                rows = 0
 
-                def on_row() -> None:
-                    nonlocal written
-                    written += 1
-                    if written % 1000 == 0:
-                        progress.update(task, rows=written)
+                def written(count: int) -> None:
+                    nonlocal rows
+                    rows += count
+                    progress.update(task, rows=rows)
 
                 def scanned(count: int) -> None:
                     progress.advance(task, count)
 
-                count = write(chosen.rows(filters, scanned), chosen.columns, target, fmt,
-                              on_row)
+                count = write(chosen, filters, target, fmt, scanned=scanned, written=written)
                 progress.update(task, rows=count)
         except BaseException as error:
             if partial:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
@@ -11,7 +12,12 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from infrastructure.key_vault import KeyEncryptionKey, KeyVault, WrongKeyEncryptionKey
+from infrastructure.key_vault import (
+    KEY_CACHE_SECONDS,
+    KeyEncryptionKey,
+    KeyVault,
+    WrongKeyEncryptionKey,
+)
 from infrastructure.sql import SqlStore
 from mentoring.bootstrap import build_runtime, build_store
 from mentoring.cli import app as cli
@@ -115,3 +121,37 @@ def test_no_erased_key_is_left_in_clear_in_postgresql_files_or_wal(
     wal = sorted((data / "pg_wal").glob("0*"), key=lambda p: p.stat().st_mtime)[-8:]
     for path in [table, *wal]:
         assert clear not in path.read_bytes(), path
+
+
+def test_opening_many_reads_the_keys_once_and_says_who_was_erased(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    kek = KeyEncryptionKey.from_text(KeyEncryptionKey.generate())
+    writer = KeyVault(store, kek)
+    people = [f"emp-{n}" for n in range(1200)]  # more than one select's worth of keys
+    sealed = [(person, writer.seal(person, AGGREGATE, f"notes of {person}")) for person in people]
+    writer.destroy_key("emp-7", "erasure-1", "2026-01-01T00:00:00Z")
+    reader = KeyVault(store, kek)
+    sealed += [("emp-8", writer.seal("emp-8", AGGREGATE, "more")), ("nobody", sealed[0][1])]
+    reads: list[str] = []
+    transaction = store.transaction
+    monkeypatch.setattr(store, "transaction", lambda **kw: reads.append("") or transaction(**kw))
+    opened = reader.open_many(sealed)
+    assert len(reads) == 3  # 1201 people, 500 a select
+    assert opened == [reader.open(person, token) for person, token in sealed]
+    assert len(reads) == 3  # every key cached meanwhile, the erased one too
+    assert opened[7] is None and opened[-1] is None and opened[-2] == "more"
+    assert opened[:3] == ["notes of emp-0", "notes of emp-1", "notes of emp-2"]
+    reader.destroy_key("emp-9", "erasure-2", "2026-01-01T00:00:00Z")
+    assert reader.open_many(sealed[9:10]) == [None]  # its own erasure, at once
+
+
+def test_opening_many_honours_the_cache_period_of_an_erasure_elsewhere(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    kek = KeyEncryptionKey.from_text(KeyEncryptionKey.generate())
+    reader, other = KeyVault(store, kek), KeyVault(store, kek)
+    token = other.seal("emp-1", AGGREGATE, "text")
+    assert reader.open_many([("emp-1", token)]) == ["text"]
+    other.destroy_key("emp-1", "erasure-1", "2026-01-01T00:00:00Z")
+    clock = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: clock + KEY_CACHE_SECONDS + 0.1)
+    assert reader.open_many([("emp-1", token)]) == [None]

@@ -24,8 +24,9 @@ def runtime(database_url: str) -> Iterator[Runtime]:
 
 def test_the_reader_is_pinned_to_the_library_version_it_was_checked_against() -> None:
     assert version("eventsourcing").startswith("9.5."), (
-        "infrastructure/log_reader.py reads the library's tables and mapper directly: "
-        "check it against the new version, then move this pin")
+        "infrastructure/log_reader.py reads the library's tables and mapper directly, and "
+        "infrastructure/event_decoder.py its JSON format: check both against the new "
+        "version (tests/infrastructure/test_event_decoder.py), then move this pin")
 
 
 def test_the_fast_path_reads_exactly_what_the_library_selects(runtime: Runtime) -> None:
