@@ -124,23 +124,28 @@ STEPS = st.lists(st.tuples(
 ), min_size=1, max_size=40)
 
 
+# Figures named "rate" that count things per unit of time, not a share of a whole: no
+# upper bound (two pieces of feedback in one relationship-month is a rate of 2).
+FREQUENCIES = ("feedback_per_relationship_month",)
+
+
 def assert_sane(health: dict[str, Any]) -> None:
-    """No negative count, no NaN or infinity; rates in [0, 1], scores in [1, 5]; a refused
+    """No negative count, no NaN or infinity; shares in [0, 1], scores in [1, 5]; a refused
     rate always says why (an average or median of nothing is null beside its zero count)."""
-    def walk(value: Any, key: str = "") -> None:
+    def walk(value: Any, key: str = "", share: bool = True) -> None:
         if isinstance(value, dict):
             for name, inner in value.items():
                 if inner is None and not name.endswith("_unavailable") and name != "month":
                     averaged = "average" in name or name == "median"
                     if f"{name}_unavailable" not in value and not averaged:
                         raise AssertionError(f"{name} is null without a reason")
-                walk(inner, name)
+                walk(inner, name, share and name not in FREQUENCIES)
         elif isinstance(value, list):
             for inner in value:
-                walk(inner, key)
+                walk(inner, key, share)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             assert math.isfinite(value) and value >= 0, (key, value)
-            if key in ("rate",) or key.endswith("_rate"):
+            if share and (key in ("rate",) or key.endswith("_rate")):
                 assert value <= 1, (key, value)
     walk(health)
     satisfaction = health["review_satisfaction"]
