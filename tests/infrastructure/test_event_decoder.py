@@ -94,6 +94,8 @@ def decoded(decode: Any, stored: tuple[UUID, int, str, bytes]) -> Any:
                  id="an object that only looks typed"),
     pytest.param({"extra": {"_data_": 1, "x": 2}, "other": [1, "two", None, 3.5]},
                  id="plain objects and arrays"),
+    pytest.param({"extra": -(2**63) - 1, "other": [2**64, {"n": 2**70}]},
+                 id="integers beyond 64 bits, which orjson reads as floats"),
 ])
 def test_unusual_states_decode_as_the_mapper_decodes_them(runtime: Runtime,
                                                           changes: dict[str, Any]) -> None:

@@ -49,7 +49,9 @@ def test_typed_objects_are_revived_at_any_depth() -> None:
     assert type(decoded["sessions"][0]["on"]) is date
 
 
-def test_what_orjson_refuses_is_read_the_library_way() -> None:
-    huge = 2**80
-    assert OURS.decode(LIBRARY.encode({"n": huge})) == {"n": huge}
+def test_what_orjson_refuses_or_rounds_is_read_the_library_way() -> None:
+    for huge in (2**80, -(2**63) - 1, 2**64, [-(2**70)]):
+        decoded = OURS.decode(LIBRARY.encode({"n": huge}))
+        assert decoded == {"n": huge} and type(decoded["n"]) is type(huge)
+    assert OURS.decode(LIBRARY.encode({"n": 1.5e300})) == {"n": 1.5e300}
     assert math.isnan(OURS.decode(b'{"x": NaN}')["x"])
