@@ -57,7 +57,10 @@ FINDINGS = """
   0.64 ms; routers that skip a path outside their prefix; `gc.freeze()` of everything
   built at start-up (each full collection walked the app, its schemas and the wiring),
   0.59 ms; and no pool ping before each group commit (a third of the committer's wall
-  time; the library retries a dead connection's statement on a fresh one).
+  time; the library retries a dead connection's statement on a fresh one). Result at
+  full size, same run: 1,577 commands/s against the peer's 1,444 (1.09); `serve
+  --workers 2` 1,881/s (1.30). The peer pays the thread-pool hop the service no longer
+  does; with 16 clients (smaller group commits) the ratio was 0.82-0.87.
 - **Projection rebuild.** The three models were first rebuilt one after another, each
   re-reading and decoding the log (~7k events/s at 107k events, ~11k/s at 1M). Now
   `mentoring rebuild NAME [NAME...]` (`ProjectionRunner.rebuild_many`) reads and decodes
@@ -126,8 +129,10 @@ FINDINGS = """
   `kafka-python[crc32c]` extra) the relay went from ~7,300 to ~12,900 events/s and the
   raw producer gained as much (ratio 0.70: what the relay adds now weighed more). (3)
   `gc.freeze()` once the relay and its reader are wired (+5%). (4) The reader decodes
-  with orjson and looks programs up by UUID: 19.5 -> 12-14 us an event. Commit-to-Kafka
-  latency (LISTEN/NOTIFY wakes the relay): p99 20-25 ms at 200 commands/s.
+  with orjson and looks programs up by UUID: 19.5 -> 12-14 us an event. Result at full
+  size: 15,812 events/s against the raw producer's 17,669 (0.89; 0.86-0.90 in five
+  runs at the default size). Commit-to-Kafka latency (LISTEN/NOTIFY wakes the relay):
+  p99 20-25 ms at 200 commands/s.
 - **Dashboard (issue 13).** Pages are rendered on the server from the API's own route
   functions. First measured at 100,000 relationships: the program page 604 ms p50 and
   the programs page 46 ms, while the API's health answered in 15 ms. Two causes, both
