@@ -9,10 +9,8 @@ keys; then each kept event gives one row of ``EVENT_COLUMNS``, the values
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -25,6 +23,7 @@ from infrastructure.event_decoder import EventDecoder
 from infrastructure.log_reader import NotificationReader
 from infrastructure.shredding import ShreddingMapper
 from mentoring.export_filters import Filters
+from projections.runner import paused_cycle_collection
 
 if TYPE_CHECKING:
     import pyarrow
@@ -42,23 +41,6 @@ class Kind(NamedTuple):
     aggregate: str
     name: str
     payload: tuple[str, ...]
-
-
-@contextmanager
-def paused_cycle_collection() -> Iterator[None]:
-    """Pauses the cycle collector while a batch is decoded.
-
-    A batch is thousands of new events with their dicts, all alive until the batch is
-    written: the collector's passes scan them again and again (measured: decoding took
-    twice as long) to find nothing, since events hold no cycles. Reference counting
-    frees each batch; the collector runs again between batches."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 @cache
