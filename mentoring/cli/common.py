@@ -14,6 +14,9 @@ from domain.errors import DomainError
 from infrastructure.database import ConfigurationError
 from mentoring.bootstrap import Runtime, build_runtime
 from mentoring.settings import Settings
+from projections.base import ReadModel
+from projections.catalog import READ_MODELS
+from projections.runner import select
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -66,3 +69,11 @@ def service() -> Iterator[MentoringService]:
     """The application service of a fresh runtime."""
     with runtime() as built:
         yield built.service
+
+
+def read_models_named(names: list[str] | None) -> list[ReadModel]:
+    """The read models these names give (all of them for none); exit 2 on an unknown one."""
+    try:
+        return select(READ_MODELS, list(dict.fromkeys(names or [])))
+    except KeyError as error:
+        raise fail(str(error.args[0]), 2) from None

@@ -20,9 +20,9 @@ from rich.progress import (
 from rich.table import Table
 
 from mentoring.bootstrap import freeze_start_up
-from mentoring.cli.common import err, fail, runtime
-from projections.catalog import NAMES, READ_MODELS
-from projections.runner import ProjectionRunner, select
+from mentoring.cli.common import err, read_models_named, runtime
+from projections.catalog import NAMES
+from projections.runner import ProjectionRunner
 
 # Wide enough for every column when the output is not a terminal (pipes, logs, tests).
 out = Console(width=None if sys.stdout.isatty() else 160)
@@ -37,10 +37,7 @@ def project(
     batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Events per batch.")] = 2000,
 ) -> None:
     """Runs the projection worker: catches up, then follows new events until SIGTERM."""
-    try:
-        models = select(READ_MODELS, names or [])
-    except KeyError as error:
-        raise fail(str(error.args[0]), 2) from None
+    models = read_models_named(names)
     with runtime() as parts:
         if status:
             print_status(parts.runner(models))
@@ -89,10 +86,7 @@ def rebuild(
 
     Several names are rebuilt together in one pass over the log (each batch read and
     decoded once) and switched at the same moment."""
-    try:
-        models = select(READ_MODELS, list(dict.fromkeys(names)))
-    except KeyError as error:
-        raise fail(str(error.args[0]), 2) from None
+    models = read_models_named(names)
     label = ", ".join(m.name for m in models)
     with runtime() as parts:
         runner = parts.runner(models, batch_size=batch_size)

@@ -10,10 +10,9 @@ import typer
 
 from infrastructure.database import ConfigurationError
 from mentoring.bootstrap import freeze_start_up
-from mentoring.cli.common import err, fail, runtime, worker_logging
-from projections.catalog import NAMES, READ_MODELS
+from mentoring.cli.common import err, fail, read_models_named, runtime, worker_logging
+from projections.catalog import NAMES
 from projections.feeds import FeedMismatch
-from projections.runner import select
 
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
@@ -92,10 +91,7 @@ def consume(
     """Builds the read models from MENTORING_KAFKA_TOPIC as a member of the consumer group
     MENTORING_CONSUMER_GROUP, until SIGTERM: start several to share the partitions. The
     views it builds are then left alone by `project`."""
-    try:
-        models = select(READ_MODELS, names or [])
-    except KeyError as error:
-        raise fail(str(error.args[0]), 2) from None
+    models = read_models_named(names)
     with runtime() as parts:
         if status:
             runner = parts.runner(models)
