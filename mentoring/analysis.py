@@ -135,8 +135,12 @@ class History:
         return names
 
     def source(self, name: str, *, after: int = 0) -> Source:
-        """A source by name; ``after`` (events only) starts after a global position."""
+        """A source by name; ``after`` (events only) starts after a global position, at
+        most the newest one (nothing new is an empty export; a position past the newest
+        is a mistake, refused as the API refuses a ``min_position`` past it)."""
         if name == "events":
+            self._check_after(after)
+
             def events(filters: Filters, progress: Callable[[int], None]
                        ) -> Iterator[dict[str, Any]]:
                 return self._event_rows(filters, progress, after=after)
@@ -165,6 +169,7 @@ class History:
                until: datetime | str | None = None, types: Iterable[str] = (),
                after: int = 0) -> Iterator[dict[str, Any]]:
         """Events in global order as plain data (``EVENT_COLUMNS``), filtered."""
+        self._check_after(after)
         return self._event_rows(Filters.of(program_id, since, until, types),
                                 lambda _: None, after=after)
 
@@ -198,6 +203,7 @@ class History:
         """``events()`` as an Arrow table (``data`` as JSON text)."""
         import pyarrow as pa
 
+        self._check_after(after)
         batches = self._event_batches(Filters.of(program_id, since, until, types),
                                       lambda _: None, after=after)
         return pa.Table.from_batches(list(batches), schema=arrow_schema(EVENT_SCHEMA))
@@ -220,6 +226,12 @@ class History:
         if self.service.aggregate_type(aggregate_id) == "Erasure":
             return None
         return self.service.program_of(aggregate_id)
+
+    def _check_after(self, after: int) -> None:
+        newest = self.service.last_position()
+        if after > newest:
+            raise ExportError(f"after position {after} is past the newest event "
+                              f"(position {newest})")
 
     def _event_rows(self, filters: Filters, progress: Callable[[int], None], *,
                     after: int = 0) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from mentoring.analysis import History
+from mentoring.analysis import ExportError, History
 from mentoring.bootstrap import build_runtime
 from mentoring.cli.exporting import to_json
 from mentoring.demo import DemoProgram
@@ -139,6 +139,7 @@ def test_refusals_are_clear_and_leave_no_file(store: tuple[str, Path]) -> None:
             (("--source", "nothing"), "no source 'nothing'"),
             (("--format", "parquet"), "give --output FILE"),
             (("--source", "goal_summaries", "--after", "3"), "events only"),
+            (("--after", str(2**63 - 1)), "is past the newest event"),
             (("--since", "2026-02-01T00:00:00Z", "--until", "2026-01-01T00:00:00Z"),
              "until must be after since")):
         done = mentoring("export", *args, database_url=url, cwd=directory)
@@ -159,6 +160,10 @@ def test_the_analysts_api_gives_states_and_tables(history: History) -> None:
     goals = history.view_table("goal_summaries")
     assert goals.num_rows == len(history.views.goal_summaries(None, limit=1000)["items"])
     assert "events" in history.sources() and "at_risk.at_risk_history" in history.sources()
+    newest = history.service.last_position()
+    assert list(history.events(after=newest)) == []  # nothing new: an empty export
+    with pytest.raises(ExportError, match=f"after position {newest + 1} is past the newest"):
+        history.events_table(after=newest + 1)
 
 
 @pytest.mark.postgres
