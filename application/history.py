@@ -135,6 +135,10 @@ class HistoryQueries(UseCases):
         which belongs to a person)."""
         return self.public_forms(self.store.feed(after=after, limit=limit, sealed=True))
 
+    def integration_feed_at(self, positions: list[int]) -> list[IntegrationEvent]:
+        """The events at these positions of the global order, in their public form."""
+        return self.public_forms(self.store.feed_at(positions, sealed=True))
+
     def public_forms(self, events: Iterable[tuple[int, Any]]) -> list[IntegrationEvent]:
         """(position, event) pairs, personal fields sealed, in their public form."""
         return [integration_event(event, position, self._public_program(event))

@@ -55,8 +55,10 @@ class EventStorePort(Protocol):
         (``sealed``: personal fields left encrypted, for readers that never show them)."""
         ...
 
-    def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
-        """(position, event) pairs of exactly these positions (those that exist)."""
+    def feed_at(self, positions: Sequence[int], *, sealed: bool = False
+                ) -> Sequence[tuple[int, Any]]:
+        """(position, event) pairs of exactly these positions (those that exist;
+        ``sealed`` as for ``feed``)."""
         ...
 
     def last_position(self) -> int:

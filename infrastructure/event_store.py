@@ -175,16 +175,20 @@ class EventStore(Application[UUID]):
                   else mapper.to_domain_event)
         return [(n.id, decode(n)) for n in notifications]
 
-    def feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
-        return off_loop(self._feed_at, positions)
+    def feed_at(self, positions: Sequence[int], *, sealed: bool = False
+                ) -> Sequence[tuple[int, Any]]:
+        return off_loop(self._feed_at, positions, sealed)
 
-    def _feed_at(self, positions: Sequence[int]) -> Sequence[tuple[int, Any]]:
+    def _feed_at(self, positions: Sequence[int], sealed: bool) -> Sequence[tuple[int, Any]]:
+        mapper = self.mapper
+        decode = (mapper.to_sealed_domain_event if sealed and isinstance(mapper, ShreddingMapper)
+                  else mapper.to_domain_event)
         found = []
         for position in positions:  # each an indexed lookup of one row
             (notification, *_) = self.recorder.select_notifications(
                 start=position, limit=1) or (None,)
             if notification is not None and notification.id == position:
-                found.append((position, self.mapper.to_domain_event(notification)))
+                found.append((position, decode(notification)))
         return found
 
     def last_position(self) -> int:

@@ -132,7 +132,8 @@ class Runtime:
         policy = DeliveryPolicy(timeout_seconds=settings.webhook_timeout_seconds,
                                 retry_seconds=settings.webhook_retry_seconds,
                                 max_failures=settings.webhook_max_failures)
-        return WebhookDispatcher(self.webhooks(), self.service, self.sql, policy=policy,
+        return WebhookDispatcher(self.webhooks(), self.service, self.sql,
+                                 index=self.read_models(), policy=policy,
                                  poll_interval=poll_interval)
 
     def start_embedded_webhooks(self, poll_interval: float = 0.2) -> WebhookDispatcher:

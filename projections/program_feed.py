@@ -1,5 +1,10 @@
-"""Which program each event belongs to, so a key limited to programs reads the event feed
-through an index instead of scanning (and decoding) every event after its cursor.
+"""Which program each event belongs to, so a key limited to programs (and a webhook
+subscription for one program) reads the event feed through an index instead of scanning
+(and decoding) every event after its cursor.
+
+A person's erasure belongs to no program: it is filed under ``EVERY_PROGRAM``, which no
+key's program list names (keys limited to programs do not see erasures) and which every
+program's webhook subscription reads (each receiver must erase its copies too).
 
 Nothing but positions and ids: the events themselves are read from the store.
 """
@@ -9,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from domain.erasure import Erasure
 from domain.external_id import ExternalId
 from domain.goal import Goal
 from domain.mentor_profile import MentorProfile
@@ -40,7 +46,7 @@ OWNERS = Table(
 )
 CREATED_IN_A_PROGRAM = (Relationship.Requested, Goal.Defined, MentorProfile.Registered,
                         ExternalId.Claimed)
-# Erasures belong to a person, not a program: only keys not limited to programs see them.
+EVERY_PROGRAM = "*"  # not a UUID: no program is called that
 SCOPED = (*events_of(Relationship), *events_of(Goal), *events_of(MentorProfile),
           *events_of(Program), *events_of(ExternalId))
 
@@ -50,6 +56,7 @@ class ProgramFeed(ReadModel):
 
     name = "program_feed"
     tables = (FEED, OWNERS)
+    revision = 2  # 2: erasures filed under EVERY_PROGRAM
 
     def preload(self, batch: Batch, events: Sequence[Positioned]) -> None:
         batch.rows(OWNERS).preload(ids_of(events))
@@ -69,6 +76,10 @@ class ProgramFeed(ReadModel):
             if owner is None:
                 return  # its first event was parked: nothing to file it under
         batch.insert(FEED, {"position": position, "program_id": owner["program_id"]})
+
+    @on(Erasure.PersonalDataErased)
+    def _erasure(self, batch: Batch, event: Any, position: int) -> None:
+        batch.insert(FEED, {"position": position, "program_id": EVERY_PROGRAM})
 
 
 def positions_of(cursor: TranslatingCursor, kind: str, table: str, programs: Sequence[str],

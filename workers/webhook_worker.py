@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
@@ -27,6 +28,7 @@ import orjson
 from application.integration_events import IntegrationEvent
 from infrastructure.sql import SqlStore
 from infrastructure.webhooks import Attempt, Subscription, WebhookStore, signed_headers
+from projections.program_feed import EVERY_PROGRAM
 
 log = logging.getLogger("workers.webhook_worker")
 LOCK = "webhook-dispatcher"
@@ -38,7 +40,16 @@ class EventSource(Protocol):
     """Where events come from (the application service answers this)."""
 
     def integration_feed(self, *, after: int, limit: int) -> list[IntegrationEvent]: ...
+    def integration_feed_at(self, positions: list[int]) -> list[IntegrationEvent]: ...
     def last_position(self) -> int: ...
+
+
+class ProgramIndex(Protocol):
+    """Positions of programs' events (the ``program_feed`` view answers this), and the
+    position up to which it is complete."""
+
+    def program_feed(self, program_ids: Sequence[str], *, after: int,
+                     limit: int) -> tuple[list[int], int]: ...
 
 
 @dataclass(frozen=True)
@@ -68,9 +79,9 @@ class WebhookDispatcher:
     """Delivers due subscriptions' events until asked to stop."""
 
     def __init__(self, store: WebhookStore, source: EventSource, sql: SqlStore, *,
-                 policy: DeliveryPolicy | None = None, poll_interval: float = 0.5,
-                 client: httpx.Client | None = None) -> None:
-        self.store, self.source, self.sql = store, source, sql
+                 index: ProgramIndex | None = None, policy: DeliveryPolicy | None = None,
+                 poll_interval: float = 0.5, client: httpx.Client | None = None) -> None:
+        self.store, self.source, self.sql, self.index = store, source, sql, index
         self.policy = policy or DeliveryPolicy()
         self.poll_interval = poll_interval
         self.client = client or httpx.Client(timeout=self.policy.timeout_seconds,
@@ -120,8 +131,7 @@ class WebhookDispatcher:
     def _deliver(self, subscription: Subscription) -> bool:
         """Delivers the subscription's next events in order, up to a batch; stops at the
         first failure. True if at least one was delivered."""
-        events = self.source.integration_feed(after=subscription.after_position,
-                                              limit=self.policy.batch_size)
+        events, read_past = self._next_events(subscription)
         passed, delivered = subscription.after_position, False
         for event in events:
             if self.stopping.is_set():
@@ -141,9 +151,32 @@ class WebhookDispatcher:
                 return delivered
             delivered, passed = True, event.position
             subscription = replace(subscription, after_position=event.position, failures=0)
+        else:
+            passed = max(passed, read_past)  # nothing else up to there is for this one
         if passed > subscription.after_position:
             self.store.advance(subscription, passed)
         return delivered
+
+    def _next_events(self, subscription: Subscription) -> tuple[list[IntegrationEvent], int]:
+        """The next events that may be for a subscription, in order, and the position up
+        to which no other event is for it.
+
+        A subscription for one program reads its program's positions (and erasures')
+        from the ``program_feed`` index, so one program's receiver does not decode every
+        other program's events to reach its own; events after the index's position are
+        read in order as for every other subscription."""
+        after, limit = subscription.after_position, self.policy.batch_size
+        if subscription.program_id is not None and self.index is not None:
+            positions, indexed = self.index.program_feed(
+                [subscription.program_id, EVERY_PROGRAM], after=after, limit=limit)
+            events = self.source.integration_feed_at(positions)
+            if len(positions) == limit:
+                return events, positions[-1]
+            after = max(after, indexed)  # the index has every one of them up to here
+        else:
+            events = []
+        scanned = self.source.integration_feed(after=after, limit=limit)
+        return events + scanned, (scanned[-1].position if scanned else after)
 
     def _post(self, subscription: Subscription, event: IntegrationEvent) -> Attempt:
         body = body_of(event)

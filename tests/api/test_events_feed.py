@@ -85,3 +85,12 @@ def test_a_limited_key_reads_the_index_then_the_events_not_filed_yet(
     assert seen == expected and seen[-1] == everything[-1]["position"]
     positions, indexed = runtime.read_models().program_feed([mine], after=0, limit=100)
     assert positions == expected[:-1] and indexed < everything[-1]["position"]
+
+    # An erasure is filed for every program's webhooks, but a key limited to programs
+    # still does not see it (it names a person, not a program).
+    ok(client.post("/v1/people/mentee-1/erasure", json={"reason": "GDPR"}))
+    runtime.runner().catch_up_all()
+    erasure = ok(client.get("/v1/events", params={"after": everything[-1]["position"]}))
+    assert [item["type"] for item in erasure["items"]][-1] == "PersonalDataErased"
+    limited = ok(analyst.get("/v1/events", params={"after": everything[-1]["position"]}))
+    assert "PersonalDataErased" not in [item["type"] for item in limited["items"]]

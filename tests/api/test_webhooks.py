@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 from mentoring.bootstrap import Runtime
 from mentoring.settings import Settings
 from tests.api.driver import Driver, is_problem, ok
-from workers.webhook_worker import WebhookDispatcher
+from workers.webhook_worker import DeliveryPolicy, WebhookDispatcher
 
 PRIVATE = "Would you mentor me? My manager must not know about my burnout."
 
@@ -156,6 +156,39 @@ def test_only_the_subscribed_program_and_event_types_are_delivered(
     # Passed-over events move the cursor too: nothing is left to deliver.
     assert ok(client.get(f"/v1/webhooks/{created['id']}"))["delivered_through"] == \
         client.app.state.services.service.last_position()  # type: ignore[attr-defined]
+
+
+def test_a_program_subscription_reads_its_program_through_the_index(
+    client: TestClient, driver: Driver, receiver: Receiver, runtime: Runtime
+) -> None:
+    mine, other = driver.program("Mine"), driver.program("Other")
+    created = subscribe(client, receiver, mine)
+    driver.mentor(other, capacity=10)
+    for mentee in range(6):  # the other program's events come first
+        driver.active_relationship(other, mentee_id=f"other-{mentee}")
+    driver.mentor(mine)
+    driver.active_relationship(mine)
+    ok(client.post("/v1/people/other-0/erasure", json={"reason": "GDPR"}))
+    runtime.runner().catch_up_all()  # filed in program_feed
+    driver.relationship(mine, mentee_id="mentee-2")  # not filed yet: read in order
+    everything = runtime.service.feed(after=0, limit=10_000)
+    expected = [e["position"] for e in everything
+                if e["position"] > everything[1]["position"]  # after the subscription
+                and (runtime.service.program_of(e["aggregate_id"]) == mine
+                     or e["type"] == "PersonalDataErased")]
+    small = runtime.webhook_dispatcher()
+    small.policy = DeliveryPolicy(batch_size=4)
+    try:
+        small.dispatch_once()  # one pass: four of mine, none of the other program's to wade through
+        assert [b["position"] for b in receiver.bodies()] == expected[:4]
+        drain(small)
+    finally:
+        small.client.close()
+    payloads = verified(receiver, created["secret"])
+    assert [p["position"] for p in payloads] == expected
+    assert "mentoring.erasure.PersonalDataErased" in [p["type"] for p in payloads]
+    assert ok(client.get(f"/v1/webhooks/{created['id']}"))["delivered_through"] == \
+        everything[-1]["position"]
 
 
 def test_a_failing_receiver_gets_the_same_message_again_after_a_backoff(
