@@ -8,7 +8,8 @@ reason that applies (``risk_rules``), the instant from which it holds (``risk_1`
 first, with an index.
 
 ``at_risk_history`` keeps every version of the facts with the time it held from and to,
-so the reasons as of a past instant T are computed from the facts as they were at T.
+and the same risk instants, so the reasons as of a past instant T are found the same way
+among the versions valid at T.
 """
 
 from __future__ import annotations
@@ -67,8 +68,15 @@ HISTORY = Table(
          "valid_to TEXT NOT NULL, facts TEXT NOT NULL, "
          + ", ".join(f"{risk} TEXT" for risk in RISKS)
          + ", PRIMARY KEY (relationship_id, seq))",
-         "CREATE INDEX IF NOT EXISTS {table}_when ON {table} (program_id, valid_to) "
-         "WHERE risk_1 IS NOT NULL"),
+         # As for the current facts: a page as of T follows one of these per number of
+         # reasons k (by id where many versions have k reasons by T, by the k-th reason's
+         # instant where few do, as early in the history) and keeps the versions valid
+         # at T. They make the projection about a quarter slower to write (measured on
+         # the demo log) for pages in 6-15 ms instead of 350 at 100,000 relationships.
+         "CREATE INDEX IF NOT EXISTS {table}_risky ON {table} (program_id, relationship_id) "
+         "WHERE risk_1 IS NOT NULL",
+         *(f"CREATE INDEX IF NOT EXISTS {{table}}_{risk} ON {{table}} (program_id, {risk}) "
+           f"WHERE {risk} IS NOT NULL" for risk in RISKS)),
 )
 GOALS = Table(
     name="at_risk_goals",

@@ -89,6 +89,27 @@ def test_the_current_facts_and_the_history_agree_from_the_last_event_on(
         assert now == history and now
 
 
+def test_at_risk_pages_as_of_an_instant_add_up_to_the_whole_list(
+    demo: tuple[Runtime, str]
+) -> None:
+    runtime, program = demo
+    views, counts = runtime.read_models(), set()
+    for instant in INSTANTS[1:-1]:
+        whole = views.at_risk(program, instant)["items"]
+        paged, cursor = [], None
+        while True:
+            page = views.at_risk(program, instant, limit=2, cursor=cursor)
+            paged += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert paged == whole
+        keys = [(-len(i["reasons"]), i["relationship_id"]) for i in whole]
+        assert keys == sorted(keys)  # most reasons first, then by id
+        counts |= {len(i["reasons"]) for i in whole}
+    assert len(counts) >= 2  # pages crossed from one number of reasons to the next
+
+
 def test_the_monthly_series_stops_at_the_month_asked(demo: tuple[Runtime, str]) -> None:
     runtime, program = demo
     health = runtime.read_models().program_health(program, datetime(2026, 3, 10, tzinfo=UTC))
